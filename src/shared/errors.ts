@@ -1,0 +1,86 @@
+/**
+ * Typed errors, one class per domain. Each carries a string `code` from a closed union and an optional
+ * `cause`. Third-party errors are mapped into these once, at the boundary where they arise; callers
+ * branch on `code`, never on `message`.
+ */
+
+export type ProxyErrorCode =
+  | 'CHILD_SPAWN_FAILED'
+  | 'CHILD_EXITED'
+  | 'CHILD_TIMEOUT'
+  | 'CHILD_LINE_TOO_LONG'
+  | 'SESSION_LIMIT'
+  | 'SESSION_NOT_FOUND'
+  | 'BAD_REQUEST'
+  | 'LISTEN_FAILED'
+  | 'ERA_UNSUPPORTED'
+  | 'CONFIG_INVALID';
+
+export type ClientErrorCode =
+  | 'CONNECT_FAILED'
+  | 'REMOTE_GONE'
+  | 'INSECURE_URL'
+  | 'BAD_ARGUMENTS'
+  | 'UNKNOWN_TOOL'
+  | 'TOOL_ERROR'
+  | 'PROTOCOL_ERROR'
+  | 'CONFIG_INVALID'
+  | 'TIMEOUT';
+
+export type OAuthErrorCode =
+  | 'DISCOVERY_FAILED'
+  | 'METADATA_INVALID'
+  | 'ISSUER_MISMATCH'
+  | 'RESOURCE_MISMATCH'
+  | 'PKCE_UNSUPPORTED'
+  | 'INSECURE_ENDPOINT'
+  | 'REGISTRATION_FAILED'
+  | 'REGISTRATION_UNSUPPORTED'
+  | 'AUTHORIZATION_DENIED'
+  | 'STATE_MISMATCH'
+  | 'CALLBACK_TIMEOUT'
+  | 'TOKEN_REQUEST_FAILED'
+  | 'INVALID_GRANT'
+  | 'INSUFFICIENT_SCOPE'
+  | 'STORE_CORRUPT'
+  | 'STORE_IO'
+  | 'LOCK_TIMEOUT'
+  | 'LOGIN_REQUIRED';
+
+abstract class CodedError<C extends string> extends Error {
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export class ProxyError extends CodedError<ProxyErrorCode> {
+  override readonly name = 'ProxyError';
+}
+
+export class ClientError extends CodedError<ClientErrorCode> {
+  override readonly name = 'ClientError';
+}
+
+export class OAuthFlowError extends CodedError<OAuthErrorCode> {
+  override readonly name = 'OAuthFlowError';
+}
+
+export function isProxyError(error: unknown, code?: ProxyErrorCode): error is ProxyError {
+  return error instanceof ProxyError && (code === undefined || error.code === code);
+}
+
+export function isClientError(error: unknown, code?: ClientErrorCode): error is ClientError {
+  return error instanceof ClientError && (code === undefined || error.code === code);
+}
+
+export function isOAuthFlowError(error: unknown, code?: OAuthErrorCode): error is OAuthFlowError {
+  return error instanceof OAuthFlowError && (code === undefined || error.code === code);
+}
+
+/** A one-line description of any thrown value, for user-facing messages. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
