@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isInitializeRequest, isJsonContentType } from '@modelcontextprotocol/server';
+import { ProxyError } from '../shared/errors.js';
+import { errorResponse, INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, SESSION_NOT_FOUND } from '../shared/jsonrpc.js';
+import { readBody } from './body-reader.js';
+import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './edge-checks.js';
+import { classifyRequest, echoId, requestedVersion, unsupportedVersionError } from './era.js';
+import type { ProxyOptions } from './proxy-options.js';
+import { SessionManager } from './session-manager.js';
+import { sendJson } from './web-bridge.js';
+
+/** Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer. */
+export interface ModernHandler {
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>): Promise<void>;
+  readonly size: number;
+  closeAll(reason: string): Promise<void>;
+}
+
+export interface RunningProxy {
+  url: string;
+  port: number;
+  sessions: SessionManager;
+  close(): Promise<void>;
+}
+
+const ANONYMOUS = undefined;
+
+export async function startProxy(opts: ProxyOptions, modern?: ModernHandler): Promise<RunningProxy> {
+  const log = opts.logger;
+  const sessions = new SessionManager({
+    maxSessions: opts.maxSessions,
+    sessionTimeoutMs: opts.sessionTimeoutMs,
+    logger: log,
+    session: {
+      child: { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs },
+      requestTimeoutMs: opts.requestTimeoutMs,
+      maxQueuedMessages: opts.maxQueuedMessages,
+      maxBodyBytes: opts.maxBodyBytes,
+      logger: log,
+      now: opts.now,
+    },
+  });
+  const allowedHostnames = hostAllowListFor(opts.host, opts.allowedHosts);
+  const policy: EdgePolicy = { allowedOrigins: opts.allowedOrigins, ...(allowedHostnames ? { allowedHostnames } : {}) };
+  let stopping = false;
+
+  const reject = (res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>, id: string | number | null = null, data?: unknown): void =>
+    sendJson(res, status, errorResponse(id, code, message, data), headers);
+
+  async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const verdict = checkEdge(policy, { host: req.headers.host, origin: req.headers.origin });
+    if (!verdict.ok) {
+      log.warn('request refused at the edge', { reason: verdict.reason });
+      return reject(res, 403, SERVER_ERROR, `Forbidden: ${verdict.reason}`);
+    }
+    const cors = verdict.corsOrigin ? corsHeaders(verdict.corsOrigin) : {};
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      res.writeHead(204, verdict.corsOrigin ? preflightHeaders(verdict.corsOrigin) : {});
+      res.end();
+      return;
+    }
+    if (stopping) return reject(res, 503, SERVER_ERROR, 'Proxy is shutting down', { ...cors, 'Retry-After': '1', Connection: 'close' });
+    let principal: string | undefined = ANONYMOUS;
+    if (opts.auth) {
+      const auth = await opts.auth.authenticate(req);
+      if (!auth.ok) return sendJson(res, auth.status, auth.body, { ...cors, ...auth.headers });
+      principal = auth.principal;
+    }
+    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
+      return reject(res, 405, SERVER_ERROR, 'Method not allowed', { ...cors, Allow: 'GET, POST, DELETE, OPTIONS' });
+    }
+    let body: unknown;
+    if (method === 'POST') {
+      if (!isJsonContentType(req.headers['content-type'] ?? null)) {
+        return reject(res, 415, SERVER_ERROR, 'Unsupported Media Type: Content-Type must be application/json', cors);
+      }
+      const read = await readBody(req, opts.maxBodyBytes);
+      if (read.kind === 'too-large') return reject(res, 413, SERVER_ERROR, `Payload Too Large: the body exceeds ${opts.maxBodyBytes} bytes`, { ...cors, Connection: 'close' });
+      if (read.kind === 'aborted') return;
+      try {
+        body = JSON.parse(read.text);
+      } catch {
+        return reject(res, 400, PARSE_ERROR, 'Parse error: the body is not valid JSON', cors);
+      }
+    }
+    const era = classifyRequest(req, body);
+    if (era.kind === 'reject') return reject(res, era.httpStatus, era.code, era.message, cors, echoId(body), era.data);
+    if (era.kind === 'modern') {
+      if (modern) return modern.handle(req, res, body, principal, cors);
+      return sendJson(res, 400, unsupportedVersionError(echoId(body), requestedVersion(req, body)), cors);
+    }
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId !== 'string' || sessionId === '') {
+      if (method === 'POST' && isInitializeRequest(body)) {
+        const session = sessions.create(principal, modern?.size ?? 0);
+        if (!session) {
+          log.warn('session limit reached', { maxSessions: opts.maxSessions });
+          return reject(res, 503, SERVER_ERROR, `Too many sessions: the limit of ${opts.maxSessions} is reached; retry later`, { ...cors, 'Retry-After': '5' }, echoId(body));
+        }
+        return session.handle(req, res, body, cors);
+      }
+      return reject(res, 400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required', cors, echoId(body));
+    }
+    const session = sessions.get(sessionId, principal);
+    if (!session) return reject(res, 404, SESSION_NOT_FOUND, 'Session not found', cors, echoId(body));
+    if (Array.isArray(body) && !session.allowsBatches) {
+      return reject(res, 400, INVALID_REQUEST, `Invalid Request: JSON-RPC batches are not allowed in protocol version ${session.protocolVersion}`, cors);
+    }
+    return session.handle(req, res, body, cors);
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    try {
+      if (path === opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
+        return sendJson(res, stopping ? 503 : 200, { status: stopping ? 'stopping' : 'ok', sessions: sessions.size + (modern?.size ?? 0), version: opts.version });
+      }
+      if (opts.auth?.serveWellKnown?.(req, res)) return;
+      if (path !== opts.endpoint) return reject(res, 404, SERVER_ERROR, `Not Found: the MCP endpoint is ${opts.endpoint}`);
+      await handleMcp(req, res);
+    } catch (error) {
+      log.error('request failed', { error, stack: error instanceof Error ? error.stack : undefined });
+      if (!res.headersSent) reject(res, 500, INTERNAL_ERROR, 'Internal error in the proxy');
+      else res.end();
+    }
+  }
+
+  const server: Server = createServer((req, res) => void onRequest(req, res));
+  server.requestTimeout = 0; // SSE streams are long-lived; per-request timeouts are enforced by the relay.
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, rejectListen) => {
+    server.once('error', (cause) => rejectListen(new ProxyError('LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}`, { cause })));
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${hostForUrl}:${port}${opts.endpoint}`,
+    port,
+    sessions,
+    async close() {
+      stopping = true;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      await Promise.all([sessions.closeAll('proxy is shutting down'), modern?.closeAll('proxy is shutting down')]);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../shared/logger.js';
+import type { ChildCommand } from './child-process.js';
+
+/** The outcome of authenticating one HTTP request at the edge. */
+export type EdgeAuthResult =
+  | { ok: true; principal: string }
+  | { ok: false; status: number; headers: Record<string, string>; body: unknown };
+
+/** Resource-server protection (static bearer tokens or OAuth); see src/proxy/auth. */
+export interface EdgeAuthenticator {
+  authenticate(req: IncomingMessage): Promise<EdgeAuthResult>;
+  /** Serves RFC 9728 metadata and similar well-known documents; returns true when it answered. */
+  serveWellKnown?(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export interface ProxyOptions {
+  host: string;
+  port: number;
+  endpoint: string;
+  healthPath: string;
+  /** Exact origins allowed besides same-origin requests (`*` for any). */
+  allowedOrigins: string[];
+  /** Extra Host names accepted when bound to loopback (e.g. a dev hostname mapped to 127.0.0.1). */
+  allowedHosts: string[];
+  maxBodyBytes: number;
+  maxSessions: number;
+  sessionTimeoutMs: number;
+  requestTimeoutMs: number;
+  killGraceMs: number;
+  maxLineBytes: number;
+  maxQueuedMessages: number;
+  child: ChildCommand;
+  auth?: EdgeAuthenticator;
+  version: string;
+  logger: Logger;
+  now: () => number;
+}
+
+export const PROXY_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 3000,
+  endpoint: '/mcp',
+  healthPath: '/healthz',
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxSessions: 100,
+  sessionTimeoutMs: 300_000,
+  requestTimeoutMs: 60_000,
+  killGraceMs: 5_000,
+  maxLineBytes: 16 * 1024 * 1024,
+  maxQueuedMessages: 1_000,
+} as const;
