@@ -1,0 +1,78 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alive, FIXTURE, ROOT, waitFor } from '../helpers/proxy-harness.js';
+import { call, openSession } from '../helpers/raw-http.js';
+
+const BIN = `${ROOT}bin/mcp-proxy.js`;
+const running: ChildProcessWithoutNullStreams[] = [];
+
+afterEach(() => {
+  for (const p of running.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+});
+
+/** Starts the real binary on port 0 and reads its URL from the `listening` log line. */
+async function startBinary(extra: string[] = []): Promise<{ proc: ChildProcessWithoutNullStreams; url: string; stderr: () => string }> {
+  const proc = spawn(process.execPath, [BIN, '--port', '0', '--kill-grace', '1', ...extra, '--', process.execPath, FIXTURE], { cwd: ROOT, env: { ...process.env, MCP_PROXY_LOG_FORMAT: 'json' } });
+  running.push(proc);
+  let err = '';
+  proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const ok = await waitFor(() => /"msg":"listening"/.test(err), 10_000);
+  if (!ok) throw new Error(`proxy did not start: ${err}`);
+  const url = /"url":"([^"]+)"/.exec(err)![1]!;
+  return { proc, url, stderr: () => err };
+}
+
+const childPid = async (url: string, sid: string): Promise<number> => {
+  const r = await call(url, sid, 99, 'pid');
+  return Number((r.result as { content: Array<{ text: string }> }).content[0]!.text);
+};
+
+describe('mcp-proxy binary', () => {
+  it('SIGTERM: stops accepting, ends every session and exits 0 with no orphan', async () => {
+    const { proc, url } = await startBinary();
+    const pids = [await childPid(url, await openSession(url)), await childPid(url, await openSession(url))];
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(await waitFor(() => pids.every((p) => !alive(p)), 3_000)).toBe(true);
+  });
+
+  it('SIGKILL of the proxy: children still exit because their stdin closes', async () => {
+    const { proc, url } = await startBinary();
+    const pid = await childPid(url, await openSession(url));
+    proc.kill('SIGKILL');
+    expect(await waitFor(() => !alive(pid), 5_000)).toBe(true);
+  });
+
+  it('logs JSON lines to stderr with child stderr tagged by session, and never a bearer token', async () => {
+    const { proc, url, stderr } = await startBinary(['--log-level', 'debug']);
+    const sid = await openSession(url, { authorization: 'Bearer sk-live-should-not-appear' });
+    await call(url, sid, 1, 'echo', { message: 'x' });
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+    const lines = stderr().trim().split('\n');
+    expect(lines.every((l) => { try { JSON.parse(l); return true; } catch { return false; } })).toBe(true);
+    expect(lines.some((l) => l.includes('"msg":"child stderr"') && l.includes('"session"'))).toBe(true);
+    expect(stderr()).not.toContain('sk-live-should-not-appear');
+  });
+
+  it('exits 2 with one clear line when no command is given', async () => {
+    const proc = spawn(process.execPath, [BIN], { cwd: ROOT });
+    running.push(proc as ChildProcessWithoutNullStreams);
+    let err = '';
+    proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+    expect(code).toBe(2);
+    expect(err).toMatch(/no server command given/);
+  });
+
+  it('--help shows examples on stdout', async () => {
+    const proc = spawn(process.execPath, [BIN, '--help'], { cwd: ROOT });
+    let out = '';
+    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    expect(out).toContain('Examples:');
+    expect(out).toContain('MCP_PROXY_');
+  });
+});
