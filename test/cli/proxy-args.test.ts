@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { parseProxyArgs, parseSize, UsageError } from '../../src/cli/proxy-args.js';
+
+describe('parseProxyArgs', () => {
+  it('takes everything after the command as the child\'s argv, flags included', () => {
+    const o = parseProxyArgs(['--port', '8080', 'python', '-m', 'mcp_server_fetch', '--port', '9'], {});
+    expect(o.port).toBe(8080);
+    expect(o.command).toEqual(['python', '-m', 'mcp_server_fetch', '--port', '9']);
+  });
+
+  it('accepts -- before the command and applies defaults', () => {
+    const o = parseProxyArgs(['--', 'npx', '-y', 'server'], {});
+    expect(o).toMatchObject({ host: '127.0.0.1', port: 3000, endpoint: '/mcp', maxSessions: 100, sessionTimeout: 300, requestTimeout: 60, passEnv: true, shell: false });
+    expect(o.command).toEqual(['npx', '-y', 'server']);
+  });
+
+  it('reads every option from MCP_PROXY_* variables, flags winning', () => {
+    const o = parseProxyArgs(['--port', '1234', 'srv'], { MCP_PROXY_PORT: '9999', MCP_PROXY_HOST: '0.0.0.0', MCP_PROXY_MAX_BODY: '1mb', MCP_PROXY_ALLOW_ORIGIN: 'https://a.example,https://b.example', MCP_PROXY_SESSION_TIMEOUT: '30' });
+    expect(o.port).toBe(1234);
+    expect(o.host).toBe('0.0.0.0');
+    expect(o.maxBody).toBe(1024 * 1024);
+    expect(o.allowOrigin).toEqual(['https://a.example', 'https://b.example']);
+    expect(o.sessionTimeout).toBe(30);
+  });
+
+  it('collects repeatable --env and --allow-origin', () => {
+    const o = parseProxyArgs(['--env', 'A=1', '--env', 'B=x=y', '--allow-origin', 'https://a', '--allow-origin', 'https://b', '--no-pass-env', 'srv'], {});
+    expect(o.env).toEqual({ A: '1', B: 'x=y' });
+    expect(o.allowOrigin).toEqual(['https://a', 'https://b']);
+    expect(o.passEnv).toBe(false);
+  });
+
+  it('refuses bad input with a UsageError (exit 2)', () => {
+    expect(() => parseProxyArgs([], {})).toThrow(/no server command/);
+    expect(() => parseProxyArgs(['--port', 'abc', 'srv'], {})).toThrow(UsageError);
+    expect(() => parseProxyArgs(['--env', 'NOEQUALS', 'srv'], {})).toThrow(/KEY=VALUE/);
+    expect(() => parseProxyArgs(['--auth-token', 't', '--oauth-issuer', 'https://i', 'srv'], {})).toThrow(/exclusive/);
+  });
+
+  it('returns help as output with exit code 0', () => {
+    try {
+      parseProxyArgs(['--help'], {});
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).exitCode).toBe(0);
+      expect((error as UsageError).output).toContain('Examples:');
+    }
+  });
+
+  it('allows --demo without a command', () => {
+    expect(parseProxyArgs(['--demo'], {}).demo).toBe(true);
+  });
+});
+
+describe('parseSize', () => {
+  it('understands bytes and units', () => {
+    expect(parseSize('4194304')).toBe(4194304);
+    expect(parseSize('512kb')).toBe(512 * 1024);
+    expect(parseSize('1.5MiB')).toBe(1.5 * 1024 * 1024);
+    expect(() => parseSize('lots')).toThrow();
+  });
+});
