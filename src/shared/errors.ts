@@ -25,7 +25,10 @@ export type ClientErrorCode =
   | 'TOOL_ERROR'
   | 'PROTOCOL_ERROR'
   | 'CONFIG_INVALID'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'SESSION_EXPIRED'
+  | 'HTTP_STATUS'
+  | 'REMOTE_CLOSED';
 
 export type OAuthErrorCode =
   | 'DISCOVERY_FAILED'
@@ -45,7 +48,11 @@ export type OAuthErrorCode =
   | 'STORE_CORRUPT'
   | 'STORE_IO'
   | 'LOCK_TIMEOUT'
-  | 'LOGIN_REQUIRED';
+  | 'LOGIN_REQUIRED'
+  | 'AUTH_SERVER_UNAVAILABLE'
+  | 'MANAGEMENT_UNSUPPORTED'
+  | 'UNSAFE_BROWSER_URL'
+  | 'ABORTED';
 
 abstract class CodedError<C extends string> extends Error {
   readonly code: C;

@@ -1,0 +1,148 @@
+/**
+ * mcp-client entry point: argv + env + .env → options, then either the stdio bridge (default) or a
+ * one-shot shell command. The only place that reads process state, installs signal handlers and
+ * decides the exit code.
+ */
+
+import { readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { runBridge } from '../client/bridge.js';
+import { runCall } from '../client/call-command.js';
+import { connectClient } from '../client/connect-client.js';
+import { listAll } from '../client/list-command.js';
+import { DEFAULT_RETRY_POLICY } from '../client/retry-policy.js';
+import { checkServerUrl } from '../client/url-policy.js';
+import { ClientError, describeError, isClientError } from '../shared/errors.js';
+import { createLogger, type Logger, type LogLevel } from '../shared/logger.js';
+import { loadEnvironment } from './client-env.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './client-exit-codes.js';
+import { buildClientFetch, type ClientFetch } from './client-fetch.js';
+import { ENV, parseArgv, resolveClientOptions, type ClientOptions, type Env } from './client-options.js';
+import { printCallResult, printListing, type OutputStreams } from './client-output.js';
+
+export interface ClientProcess extends OutputStreams {
+  args: readonly string[];
+  env: Env;
+  cwd: string;
+  stdin: Readable;
+  stdout: Writable & { isTTY?: boolean };
+  /** Registers a shutdown handler (SIGINT/SIGTERM); returns a function that removes it. */
+  onShutdownSignal?: (handler: () => void) => () => void;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function makeLogger(proc: ClientProcess, level: LogLevel): Logger {
+  return createLogger({ level, sink: proc.stderr, format: proc.stderr.isTTY ? 'text' : 'json', bindings: { component: 'mcp-client' } });
+}
+
+async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger): Promise<number> {
+  const local = new StdioServerTransport(proc.stdin, proc.stdout);
+  const removeSignal = proc.onShutdownSignal?.(() => {
+    log.info('shutdown signal received; closing');
+    void local.close();
+  });
+  try {
+    log.info('bridging stdio to remote MCP server', { url: url.href, transport: options.transport });
+    await runBridge({
+      url,
+      transport: options.transport,
+      fetch: http.fetch,
+      local,
+      retry: { ...DEFAULT_RETRY_POLICY, budgetMs: options.reconnectTimeoutMs },
+      requestTimeoutMs: options.timeoutMs,
+      logger: log,
+    });
+    return EXIT_OK;
+  } finally {
+    removeSignal?.();
+  }
+}
+
+async function runShellCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger): Promise<number> {
+  const connected = await connectClient({
+    url,
+    transport: options.transport,
+    fetch: http.fetch,
+    timeoutMs: options.timeoutMs,
+    clientInfo: { name: 'mcp-client', version: packageVersion() },
+    logger: log,
+  });
+  try {
+    if (options.command.kind === 'list') {
+      printListing(await listAll(connected.client, options.command.what, options.timeoutMs), options.json, proc);
+      return EXIT_OK;
+    }
+    if (options.command.kind === 'call') {
+      const outcome = await runCall(connected.client, options.command.spec, options.timeoutMs);
+      printCallResult(outcome, options.json, proc);
+      return outcome.isError ? EXIT_FAILURE : EXIT_OK;
+    }
+    return EXIT_USAGE;
+  } finally {
+    await connected.close();
+  }
+}
+
+/** Runs mcp-client against the given process state; resolves to the exit code. Never throws. */
+export async function runClient(proc: ClientProcess): Promise<number> {
+  let log = makeLogger(proc, 'info');
+  const parsed = parseArgv(proc.args);
+  if (parsed.kind === 'help') {
+    proc.stdout.write(parsed.text.endsWith('\n') ? parsed.text : `${parsed.text}\n`);
+    return EXIT_OK;
+  }
+  if (parsed.kind === 'usage-error') {
+    log.error(`mcp-client: ${parsed.message} (see mcp-client --help)`);
+    return EXIT_USAGE;
+  }
+  let http: ClientFetch | undefined;
+  try {
+    const { env } = loadEnvironment(proc.env, proc.cwd, parsed.flags.envFile ?? (proc.env[ENV.envFile] || undefined));
+    const options = resolveClientOptions(parsed.flags, env);
+    log = makeLogger(proc, options.logLevel);
+    const url = checkServerUrl(options.serverUrl, options.allowHttp);
+    http = buildClientFetch(options, { env });
+    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log);
+    return await runShellCommand(options, url, http, proc, log);
+  } catch (error) {
+    const mapped = isClientError(error) ? error : new ClientError('PROTOCOL_ERROR', describeError(error), { cause: error });
+    log.error(`mcp-client: ${mapped.message}`, { code: mapped.code });
+    if (log.enabled('debug') && error instanceof Error) log.debug('stack', { stack: error.stack });
+    return exitCodeFor(mapped);
+  } finally {
+    await http?.close();
+  }
+}
+
+/** The bin entry: real process state in, exit code out. */
+export function main(): void {
+  const proc: ClientProcess = {
+    args: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    onShutdownSignal: (handler) => {
+      process.once('SIGINT', handler);
+      process.once('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
+  };
+  void runClient(proc).then((code) => {
+    // Let queued stdout/stderr writes reach the pipe before exiting.
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  });
+}

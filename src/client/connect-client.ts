@@ -1,0 +1,80 @@
+/**
+ * A one-shot SDK `Client` for the shell commands (--list-*, -c). Not the relay path. Streamable HTTP
+ * first; with --transport auto, a 404/405 to the first request falls back to legacy SSE.
+ */
+
+import { Client, SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
+import { ClientError, describeError, isClientError } from '../shared/errors.js';
+import { silentLogger, type Logger } from '../shared/logger.js';
+import type { FetchLike } from './fetch-types.js';
+import type { TransportKind, TransportMode } from './remote-channel.js';
+import { classifyRemoteFailure } from './remote-failure.js';
+
+export interface ConnectClientOptions {
+  url: URL;
+  transport: TransportMode;
+  fetch: FetchLike;
+  timeoutMs: number;
+  clientInfo: { name: string; version: string };
+  logger?: Logger;
+}
+
+export interface ConnectedClient {
+  client: Client;
+  kind: TransportKind;
+  /** Ends the remote session (DELETE when Streamable HTTP) and closes. Never throws. */
+  close(): Promise<void>;
+}
+
+function makeTransport(kind: TransportKind, url: URL, fetch: FetchLike): Transport {
+  return kind === 'http' ? new StreamableHTTPClientTransport(url, { fetch }) : new SSEClientTransport(url, { fetch });
+}
+
+/** Maps a failed connect to a ClientError, once. */
+export function mapConnectFailure(error: unknown, url: URL): ClientError {
+  if (isClientError(error)) return error;
+  const failure = classifyRemoteFailure(error, { hasSession: false, firstRequest: true });
+  if (failure.kind === 'not-streamable-http') {
+    return new ClientError('HTTP_STATUS', `no MCP endpoint at ${url.href} (HTTP ${failure.status})`, { cause: error });
+  }
+  if (failure.kind === 'unreachable') return failure.error;
+  return new ClientError('CONNECT_FAILED', `cannot connect to ${url.href}: ${describeError(error)}`, { cause: error });
+}
+
+async function tryConnect(kind: TransportKind, options: ConnectClientOptions): Promise<ConnectedClient> {
+  const transport = makeTransport(kind, options.url, options.fetch);
+  const client = new Client(options.clientInfo, { capabilities: {}, listMaxPages: 10_000 });
+  client.onerror = (error) => (options.logger ?? silentLogger).debug('remote transport error', { error });
+  try {
+    await client.connect(transport, { timeout: options.timeoutMs });
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
+  }
+  return {
+    client,
+    kind,
+    close: async () => {
+      if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => undefined);
+      await client.close().catch(() => undefined);
+    },
+  };
+}
+
+export async function connectClient(options: ConnectClientOptions): Promise<ConnectedClient> {
+  const first: TransportKind = options.transport === 'sse' ? 'sse' : 'http';
+  try {
+    return await tryConnect(first, options);
+  } catch (error) {
+    const failure = classifyRemoteFailure(error, { hasSession: false, firstRequest: true });
+    if (options.transport === 'auto' && failure.kind === 'not-streamable-http') {
+      (options.logger ?? silentLogger).info(`remote answered HTTP ${failure.status} to Streamable HTTP; falling back to legacy SSE`);
+      try {
+        return await tryConnect('sse', options);
+      } catch (sseError) {
+        throw mapConnectFailure(sseError, options.url);
+      }
+    }
+    throw mapConnectFailure(error, options.url);
+  }
+}
