@@ -1,0 +1,105 @@
+/** Options of createOAuthClient, with defaults resolved once. Everything injected; nothing read from the process. */
+import { fetch as undiciFetch } from 'undici';
+import { silentLogger, type Logger } from '../shared/logger.js';
+import { OAuthFlowError } from '../shared/errors.js';
+import { createSystemBrowserOpener, type OpenBrowser } from './browser.js';
+import type { CredentialStore } from './credential-state.js';
+import { createEnvFileStore, type EnvParser } from './env-file-store.js';
+import { DEFAULT_HTTP_TIMEOUT_MS, type FetchLike } from './http.js';
+import { createJsonTokenStore } from './json-token-store.js';
+import type { ProgressListener } from './progress.js';
+import { DEFAULT_EXPIRY_SKEW_MS } from './refresh-policy.js';
+
+export interface OAuthClientOptions {
+  /** The MCP server (resource) URL. */
+  serverUrl: string | URL;
+  /** Directory for per-server credential files (created 0700). */
+  configDir: string;
+  /** Base fetch for every request (default: undici's fetch). */
+  fetch?: FetchLike;
+  /** Clock in epoch milliseconds (default Date.now). */
+  now?: () => number;
+  /** How to show the authorization URL to a person; `false` = do not open a browser (the URL goes to onProgress). */
+  openBrowser?: OpenBrowser | false;
+  /** Loopback callback port; default: reuse the stored registration's port when free, else any free port. */
+  callbackPort?: number;
+  /** How long to wait for the browser sign-in (default 300 s). */
+  authTimeoutMs?: number;
+  /** Per-request timeout for authorization-server and metadata requests (default 30 s). */
+  httpTimeoutMs?: number;
+  clientName?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** A Client ID Metadata Document URL, used when the authorization server advertises support. */
+  clientMetadataUrl?: string;
+  /** Scope to request instead of the metadata's scopes_supported. */
+  scope?: string;
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** Env-file credentials mode: read/write MCP_CLIENT_* in this dotenv file instead of the JSON store. */
+  envFile?: string;
+  /** dotenv's parse, injected by the CLI (required with envFile). */
+  parseEnv?: EnvParser;
+  onProgress?: ProgressListener;
+  /** Refresh this long before expiry (default 60 s, at most half the token lifetime). */
+  expirySkewMs?: number;
+  /** Longest wait for another process's refresh or login (default authTimeout + 30 s). */
+  lockWaitMs?: number;
+  /** When false, `fetch` never starts a browser login and fails with LOGIN_REQUIRED instead (default true). */
+  interactive?: boolean;
+}
+
+export interface ResolvedOptions {
+  serverUrl: URL;
+  fetch: FetchLike;
+  now: () => number;
+  openBrowser: OpenBrowser | false;
+  callbackPort: number | undefined;
+  authTimeoutMs: number;
+  httpTimeoutMs: number;
+  clientName: string;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  clientMetadataUrl: string | undefined;
+  scope: string | undefined;
+  logger: Logger;
+  signal: AbortSignal | undefined;
+  store: CredentialStore;
+  onProgress: ProgressListener;
+  expirySkewMs: number;
+  lockWaitMs: number;
+  interactive: boolean;
+}
+
+export function resolveOptions(options: OAuthClientOptions): ResolvedOptions {
+  let serverUrl: URL;
+  try {
+    serverUrl = new URL(String(options.serverUrl));
+  } catch (error) {
+    throw new OAuthFlowError('METADATA_INVALID', `not a URL: ${String(options.serverUrl)}`, { cause: error });
+  }
+  if (options.envFile && !options.parseEnv) throw new OAuthFlowError('STORE_IO', 'env-file mode needs a parseEnv function');
+  const authTimeoutMs = options.authTimeoutMs ?? 300_000;
+  const store = options.envFile && options.parseEnv ? createEnvFileStore(options.envFile, options.parseEnv) : createJsonTokenStore(options.configDir, serverUrl);
+  return {
+    serverUrl,
+    fetch: options.fetch ?? (undiciFetch as unknown as FetchLike),
+    now: options.now ?? Date.now,
+    openBrowser: options.openBrowser === undefined ? createSystemBrowserOpener() : options.openBrowser,
+    callbackPort: options.callbackPort,
+    authTimeoutMs,
+    httpTimeoutMs: options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+    clientName: options.clientName ?? 'mcp-client',
+    clientId: options.clientId || undefined,
+    clientSecret: options.clientSecret || undefined,
+    clientMetadataUrl: options.clientMetadataUrl || undefined,
+    scope: options.scope || undefined,
+    logger: options.logger ?? silentLogger,
+    signal: options.signal,
+    store,
+    onProgress: options.onProgress ?? (() => undefined),
+    expirySkewMs: options.expirySkewMs ?? DEFAULT_EXPIRY_SKEW_MS,
+    lockWaitMs: options.lockWaitMs ?? authTimeoutMs + 30_000,
+    interactive: options.interactive ?? true,
+  };
+}
