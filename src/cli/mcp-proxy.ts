@@ -79,7 +79,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     const options = await toProxyOptions(cli, logger);
     proxy = await startProxy(options);
     const commandLine = [options.child.command, ...options.child.args].join(' ');
-    if (process.stderr.isTTY) {
+    if (process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40) {
       printProxySummary(process.stderr, { url: proxy.url, command: commandLine, maxSessions: options.maxSessions, sessionTimeoutS: cli.sessionTimeout, protection: protectionLabel(cli), version: options.version });
     }
     logger.info('listening', { url: proxy.url, command: commandLine, protection: protectionLabel(cli) });
