@@ -45,7 +45,7 @@ async function openReceiver(opts: ResolvedOptions, stored: StoredClient | undefi
   return startCallbackServer(0);
 }
 
-async function resolveIdentity(opts: ResolvedOptions, http: HttpContext, as: AuthorizationServerInfo, state: CredentialState, redirectUri: string, scope: string | undefined): Promise<ClientIdentity> {
+async function resolveIdentity(opts: ResolvedOptions, http: HttpContext, as: AuthorizationServerInfo, state: CredentialState, redirectUri: string): Promise<ClientIdentity> {
   const source = chooseIdentitySource({
     staticClientId: opts.clientId,
     clientMetadataUrl: opts.clientMetadataUrl,
@@ -70,7 +70,7 @@ async function resolveIdentity(opts: ResolvedOptions, http: HttpContext, as: Aut
     }
     case 'register': {
       opts.onProgress({ step: 'registering', detail: as.issuer });
-      const client = await registerClient(http, as, { redirectUri, clientName: opts.clientName, ...(scope ? { scope } : {}) });
+      const client = await registerClient(http, as, { redirectUri, clientName: opts.clientName });
       opts.logger.info('registered a new OAuth client', { issuer: as.issuer, clientId: client.client_id });
       return { source, clientId: client.client_id, ...(client.client_secret ? { clientSecret: client.client_secret } : {}), authMethod: client.token_endpoint_auth_method ?? 'none', registration: client };
     }
@@ -89,7 +89,7 @@ export function checkIssParameter(callback: URL, as: AuthorizationServerInfo): v
 export async function runLogin(opts: ResolvedOptions, http: HttpContext, prm: ProtectedResourceInfo, as: AuthorizationServerInfo, state: CredentialState, scope: string | undefined): Promise<LoginResult> {
   const receiver = await openReceiver(opts, state.client);
   try {
-    const identity = await resolveIdentity(opts, http, as, state, receiver.redirectUri, scope);
+    const identity = await resolveIdentity(opts, http, as, state, receiver.redirectUri);
     const config = configurationFor(http, as, identity);
     const verifier = oidc.randomPKCECodeVerifier();
     const expectedState = oidc.randomState();

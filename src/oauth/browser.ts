@@ -9,8 +9,7 @@ import { isBrowserSafeUrl, safeForMessage } from './url-safety.js';
 export type OpenBrowser = (url: string) => Promise<void>;
 
 interface Spawned {
-  once(event: 'spawn', listener: () => void): unknown;
-  once(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'spawn' | 'error', listener: (error?: Error) => void): unknown;
   unref(): void;
 }
 

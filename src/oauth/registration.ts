@@ -13,7 +13,6 @@ import { assertSecureEndpoint } from './url-safety.js';
 export interface RegistrationRequest {
   redirectUri: string;
   clientName: string;
-  scope?: string;
 }
 
 /** Pure: the token endpoint auth method to register, given what the server supports. */
@@ -58,7 +57,8 @@ export async function registerClient(http: HttpContext, as: AuthorizationServerI
     application_type: 'native',
     token_endpoint_auth_method: chooseRegistrationAuthMethod(as.metadata.token_endpoint_auth_methods_supported),
   };
-  if (request.scope) metadata.scope = request.scope;
+  // No `scope` here: it is optional (RFC 7591 §2), servers refuse resource scopes they list elsewhere, and it
+  // would cap a later step-up. Scope is requested per authorization instead.
   // openid-client re-reads the metadata document; only that URL and the validated endpoint may be fetched.
   const fetchHook = openidFetch(http);
   const registrationUrl = new URL(endpoint);

@@ -111,7 +111,7 @@ describe('system browser opener', () => {
     const calls: { command: string; args: readonly string[]; shell: unknown }[] = [];
     const spawn: SpawnLike = (command, args, options) => {
       calls.push({ command, args, shell: options.shell });
-      return { once: (event: string, fn: () => void) => (event === 'spawn' ? setImmediate(fn) : undefined), unref: () => undefined };
+      return { once: (event: string, fn: (error?: Error) => void) => (event === 'spawn' ? setImmediate(() => fn()) : undefined), unref: () => undefined };
     };
     await createSystemBrowserOpener({ spawn, platform: 'linux' })('https://auth.example.com/authorize?a=1&b=2');
     expect(calls).toEqual([{ command: 'xdg-open', args: ['https://auth.example.com/authorize?a=1&b=2'], shell: false }]);

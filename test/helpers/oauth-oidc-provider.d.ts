@@ -1,0 +1,34 @@
+// Minimal typings for the parts of oidc-provider (ships no types) that the test authorization server uses.
+declare module 'oidc-provider' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+
+  interface InteractionDetails {
+    uid: string;
+    prompt: { name: string; details: Record<string, unknown> };
+    params: Record<string, unknown>;
+    session?: { accountId?: string };
+    grantId?: string;
+  }
+
+  interface GrantInstance {
+    addOIDCScope(scope: string): void;
+    addResourceScope(resource: string, scope: string): void;
+    save(): Promise<string>;
+  }
+
+  interface GrantClass {
+    new (init: { accountId: string; clientId: string }): GrantInstance;
+    find(id: string): Promise<GrantInstance | undefined>;
+  }
+
+  class Provider {
+    constructor(issuer: string, configuration: Record<string, unknown>);
+    Grant: GrantClass;
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
+    interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+    on(event: string, listener: (...args: unknown[]) => void): this;
+  }
+
+  export default Provider;
+}
