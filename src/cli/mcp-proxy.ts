@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { config as loadDotenv } from 'dotenv';
 import { startProxy, type RunningProxy } from '../proxy/http-server.js';
+import { createModernHandler } from '../proxy/modern-handler.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from '../proxy/proxy-options.js';
 import { describeError, isProxyError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -77,7 +78,13 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   let proxy: RunningProxy;
   try {
     const options = await toProxyOptions(cli, logger);
-    proxy = await startProxy(options);
+    // 2026-07-28 clients are always served: natively by a modern child, through the era adapter by a
+    // 2025-era one (--child-era picks which, `auto` probes a sibling once at start-up).
+    const modern = createModernHandler(options, { childEra: cli.childEra });
+    proxy = await startProxy(options, modern);
+    const sessions = proxy.sessions;
+    modern.children.countAlso(() => sessions.size);
+    if (cli.childEra === 'auto') void modern.childEra();
     const commandLine = [options.child.command, ...options.child.args].join(' ');
     if (process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40) {
       printProxySummary(process.stderr, { url: proxy.url, command: commandLine, maxSessions: options.maxSessions, sessionTimeoutS: cli.sessionTimeout, protection: protectionLabel(cli), version: options.version });

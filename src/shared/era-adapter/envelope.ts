@@ -1,0 +1,64 @@
+import type { JsonRpcRequest } from '../jsonrpc.js';
+
+/** The stateless revision; the only modern one this project speaks. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+export const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
+export const CLIENT_INFO_KEY = 'io.modelcontextprotocol/clientInfo';
+export const CLIENT_CAPABILITIES_KEY = 'io.modelcontextprotocol/clientCapabilities';
+export const SERVER_INFO_KEY = 'io.modelcontextprotocol/serverInfo';
+export const SUBSCRIPTION_ID_KEY = 'io.modelcontextprotocol/subscriptionId';
+export const LOG_LEVEL_KEY = 'io.modelcontextprotocol/logLevel';
+
+export type JsonObject = Record<string, unknown>;
+
+/** The per-request `_meta` envelope of the 2026-07-28 revision. */
+export interface Envelope {
+  protocolVersion: string;
+  clientInfo?: JsonObject;
+  clientCapabilities: JsonObject;
+  logLevel?: string;
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function metaOf(params: unknown): JsonObject | undefined {
+  const meta = isObject(params) ? params._meta : undefined;
+  return isObject(meta) ? meta : undefined;
+}
+
+/** The envelope a request carries, or undefined when it names no protocol version. */
+export function readEnvelope(params: unknown): Envelope | undefined {
+  const meta = metaOf(params);
+  const version = meta?.[PROTOCOL_VERSION_KEY];
+  if (!meta || typeof version !== 'string') return undefined;
+  const info = meta[CLIENT_INFO_KEY];
+  const caps = meta[CLIENT_CAPABILITIES_KEY];
+  const level = meta[LOG_LEVEL_KEY];
+  return {
+    protocolVersion: version,
+    clientCapabilities: isObject(caps) ? caps : {},
+    ...(isObject(info) ? { clientInfo: info } : {}),
+    ...(typeof level === 'string' ? { logLevel: level } : {}),
+  };
+}
+
+/** A copy of the request carrying the envelope; keys the request already has in `_meta` win. */
+export function withEnvelope(request: JsonRpcRequest, envelope: Envelope): JsonRpcRequest {
+  const meta: JsonObject = {
+    [PROTOCOL_VERSION_KEY]: envelope.protocolVersion,
+    [CLIENT_CAPABILITIES_KEY]: envelope.clientCapabilities,
+    ...(envelope.clientInfo ? { [CLIENT_INFO_KEY]: envelope.clientInfo } : {}),
+    ...(envelope.logLevel ? { [LOG_LEVEL_KEY]: envelope.logLevel } : {}),
+    ...metaOf(request.params),
+  };
+  return { ...request, params: { ...request.params, _meta: meta } };
+}
+
+/** A copy of `params` whose `_meta` is `meta` (or has no `_meta` when `meta` is empty). */
+export function withMeta(params: JsonObject | undefined, meta: JsonObject): JsonObject {
+  const { _meta: _dropped, ...rest } = params ?? {};
+  return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
+}

@@ -1,0 +1,35 @@
+import { isObject, SUBSCRIPTION_ID_KEY } from './envelope.js';
+import { RelayBase } from './relay-base.js';
+import type { Call, Exchange, JsonRpcRequest } from './relay-types.js';
+import type { JsonRpcNotification, JsonRpcResponse } from '../jsonrpc.js';
+
+/**
+ * A modern client on a modern child: no translation, only multiplexing. Ids and progress tokens are
+ * rewritten (many clients share the child), and `subscriptions/listen` streams are matched by the
+ * subscription id the child stamps (the proxy's id for the listen request), rewritten to the client's.
+ */
+export class ModernChildRelay extends RelayBase {
+  open(request: JsonRpcRequest, exchange: Exchange): () => void {
+    const listen = request.method === 'subscriptions/listen';
+    const call = this.forward(request, exchange, request.params, !listen);
+    return this.closerFor(call, exchange);
+  }
+
+  protected idPrefix(): string {
+    return 'm';
+  }
+
+  protected override onCallResponse(call: Call, response: JsonRpcResponse): void {
+    if (call.method !== 'subscriptions/listen' || !('result' in response)) return this.deliverResponse(call, response);
+    const id = call.exchange?.id;
+    this.deliverResponse(call, response, (r) => ({ ...r, _meta: { ...(isObject(r._meta) ? r._meta : {}), [SUBSCRIPTION_ID_KEY]: id } }));
+  }
+
+  protected override onUnsolicited(n: JsonRpcNotification): void {
+    const meta = isObject(n.params?._meta) ? n.params._meta : undefined;
+    const sub = meta?.[SUBSCRIPTION_ID_KEY];
+    const call = typeof sub === 'string' ? this.calls.get(sub) : undefined;
+    if (!call?.exchange) return super.onUnsolicited(n);
+    call.exchange.deliver({ jsonrpc: '2.0', method: n.method, params: { ...n.params, _meta: { ...meta, [SUBSCRIPTION_ID_KEY]: call.exchange.id } } });
+  }
+}

@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { startProxy, type RunningProxy } from '../../src/proxy/http-server.js';
+import { createModernHandler, type ChildEraSetting, type ModernRequestHandler } from '../../src/proxy/modern-handler.js';
+import { PROXY_DEFAULTS, type ProxyOptions } from '../../src/proxy/proxy-options.js';
+import { ChildEraCache } from '../../src/proxy/child-era-probe.js';
+import { FIXTURE, memoryLogger } from './proxy-harness.js';
+
+export const MODERN_FIXTURE = fileURLToPath(new URL('../fixtures/modern-server.mjs', import.meta.url));
+export const EVERYTHING = fileURLToPath(new URL('../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url));
+
+export type ChildKind = 'modern' | 'legacy' | 'everything';
+
+export function childArgs(kind: ChildKind): string[] {
+  if (kind === 'modern') return [MODERN_FIXTURE];
+  if (kind === 'everything') return [EVERYTHING, 'stdio'];
+  return [FIXTURE];
+}
+
+export type ModernTestProxy = RunningProxy & { lines: string[]; modern: ModernRequestHandler };
+
+/** A proxy serving both eras, with the modern handler wired as the CLI wires it. */
+export async function startModernProxy(kind: ChildKind, overrides: Partial<ProxyOptions> = {}, childEra: ChildEraSetting = 'auto'): Promise<ModernTestProxy> {
+  const { logger, lines } = memoryLogger();
+  const options: ProxyOptions = {
+    ...PROXY_DEFAULTS,
+    port: 0,
+    allowedOrigins: [],
+    allowedHosts: [],
+    killGraceMs: 1_000,
+    requestTimeoutMs: 15_000,
+    child: { command: process.execPath, args: childArgs(kind), env: {}, passEnv: true, baseEnv: process.env, shell: false },
+    version: 'test',
+    logger,
+    now: () => Date.now(),
+    ...overrides,
+  };
+  const modern = createModernHandler(options, { childEra, eraCache: new ChildEraCache() });
+  const proxy = await startProxy(options, modern);
+  modern.children.countAlso(() => proxy.sessions.size);
+  return Object.assign(proxy, { lines, modern });
+}
+
+export type ClientEra = 'auto' | 'pinned' | 'legacy';
+
+export async function connectEra(url: string, era: ClientEra, options: ConstructorParameters<typeof Client>[1] = {}, headers: Record<string, string> = {}): Promise<Client> {
+  const mode = era === 'auto' ? 'auto' : era === 'pinned' ? { pin: '2026-07-28' } : 'legacy';
+  const client = new Client({ name: `test-${era}`, version: '1.0.0' }, { ...options, versionNegotiation: { mode } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
