@@ -61,7 +61,7 @@ export async function discoverProtectedResource(http: HttpContext, serverUrl: UR
     const first = servers?.[0];
     if (!first) throw new OAuthFlowError('METADATA_INVALID', `protected resource metadata at ${url.href} names no authorization_servers`);
     const scopes = stringList(body.scopes_supported);
-    logger.debug('protected resource metadata found', { url: url.href, authorizationServer: first });
+    logger.debug('protected resource metadata found', { url: url.href, issuer: first });
     return { resource: canonicalResource(resource), authorizationServer: first, metadataUrl: url.href, ...(scopes ? { scopesSupported: scopes } : {}) };
   }
   // Servers from before RFC 9728 adoption: the MCP 2025-03-26 fallback treats the server's origin as issuer.

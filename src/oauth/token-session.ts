@@ -12,7 +12,7 @@ import { discoverAuthorizationServer, discoverProtectedResource, type Authorizat
 import { withFileLock } from './file-lock.js';
 import type { HttpContext } from './http.js';
 import type { ResolvedOptions } from './options.js';
-import { classifyRefreshFailure, decideTokenAction, isExpiring, MAX_REFRESH_ATTEMPTS, retryDelayMs } from './refresh-policy.js';
+import { classifyRefreshFailure, decideTokenAction, MAX_REFRESH_ATTEMPTS, retryDelayMs } from './refresh-policy.js';
 import { scopeSatisfies, selectScope } from './scope.js';
 import { createSingleFlight } from './single-flight.js';
 import { configurationFor, refreshGrant } from './token-grants.js';
@@ -132,8 +132,8 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
       const tokens = usable(state);
       const now = opts.now();
       if (tokens && satisfies(tokens, need, now, opts.expirySkewMs)) return tokens; // another process got there first
-      const stillValid = tokens && tokens.access_token !== need.rejected && !isExpiring(tokens, now, opts.expirySkewMs);
-      if (tokens?.refresh_token && !need.forceLogin && !(need.stepUpScope !== undefined && stillValid)) {
+      // A refresh cannot widen the scope, so a step-up goes straight to a new authorization.
+      if (tokens?.refresh_token && !need.forceLogin && need.stepUpScope === undefined) {
         const fresh = await refresh(state, tokens);
         if (fresh && satisfies(fresh, need, opts.now(), opts.expirySkewMs)) {
           await save({ ...state, tokens: fresh });

@@ -18,6 +18,8 @@ export interface OAuthFixture {
   logger: Logger;
   /** A client wired to a fresh headless browser; `overrides` replace any option. */
   client(overrides?: Partial<OAuthClientOptions>, browser?: HeadlessBrowserOptions): { oauth: OAuthClient; browser: HeadlessBrowser; progress: LoginProgressEvent[] };
+  /** Another empty config dir (removed on close). */
+  freshConfigDir(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startOAuthFixture(options: AuthorizationServerOptions = {}
   const mcp = await startProtectedMcp(as.issuer);
   const configDir = await mkdtemp(join(tmpdir(), 'mcp-oauth-it-'));
   const logLines: string[] = [];
+  const extraDirs: string[] = [];
   const logger = createLogger({ level: 'debug', format: 'json', sink: { write: (line: string) => logLines.push(line) } });
   return {
     as,
@@ -49,10 +52,15 @@ export async function startOAuthFixture(options: AuthorizationServerOptions = {}
       });
       return { oauth, browser, progress };
     },
+    async freshConfigDir() {
+      const dir = await mkdtemp(join(tmpdir(), 'mcp-oauth-it-'));
+      extraDirs.push(dir);
+      return dir;
+    },
     async close() {
       await mcp.close();
       await as.close();
-      await rm(configDir, { recursive: true, force: true });
+      for (const dir of [configDir, ...extraDirs]) await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -30,5 +30,7 @@ declare module 'oidc-provider' {
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
 
+  // Describes the third-party module's own default export; not one of ours.
+  // eslint-disable-next-line no-restricted-syntax
   export default Provider;
 }
