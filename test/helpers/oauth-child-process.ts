@@ -33,7 +33,9 @@ export interface ChildResult {
 }
 
 export async function runClientProcess(file: string, args: string[]): Promise<ChildResult> {
-  const result = await execa('node', [file, ...args], { reject: false, timeout: 40_000, forceKillAfterDelay: 2_000, cwd: root });
+  const subprocess = execa('node', [file, ...args], { reject: false, timeout: 40_000, forceKillAfterDelay: 2_000, cwd: root });
+  const pid = subprocess.pid;
+  const result = await subprocess;
   const last = result.stdout.trim().split('\n').at(-1) ?? '{}';
   let summary: ChildResult['summary'];
   try {
@@ -41,5 +43,5 @@ export async function runClientProcess(file: string, args: string[]): Promise<Ch
   } catch {
     summary = { error: `unparseable output: ${last}` };
   }
-  return { summary, stderr: result.stderr, exitCode: result.exitCode, pid: result.pid };
+  return { summary, stderr: result.stderr, exitCode: result.exitCode, pid };
 }
