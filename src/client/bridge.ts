@@ -194,6 +194,15 @@ export function runBridge(options: BridgeOptions): Promise<BridgeExit> {
     }
   };
 
+  // Order: a notification or response is accepted by the remote (202) before anything after it is
+  // sent, so `notifications/initialized` can never overtake the first request. Requests do not hold
+  // up what follows them: their answers may take arbitrarily long.
+  let accepted: Promise<void> = Promise.resolve();
+  const enqueue = (message: JSONRPCMessage): void => {
+    const run = accepted.then(() => deliver(message)).catch((error: unknown) => log.error('relay failure', { error }));
+    if (!isRequest(message)) accepted = run;
+  };
+
   local.onmessage = (message) => {
     if (finished) return;
     if (isRequest(message)) {
@@ -205,7 +214,7 @@ export function runBridge(options: BridgeOptions): Promise<BridgeExit> {
       const requestId = message.params?.requestId;
       if (typeof requestId === 'string' || typeof requestId === 'number') pending.take(requestId);
     }
-    void deliver(message);
+    enqueue(message);
   };
   local.onerror = (error) => log.warn('ignoring an unreadable message from the local client', { error: error.message });
   local.onclose = () => {
