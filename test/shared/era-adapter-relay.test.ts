@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JsonRpcMessage, JsonRpcRequest } from '../../src/shared/jsonrpc.js';
+import { LegacyChildRelay } from '../../src/shared/era-adapter/legacy-child-relay.js';
+import { ModernChildRelay } from '../../src/shared/era-adapter/modern-child-relay.js';
+import type { Exchange } from '../../src/shared/era-adapter/relay-types.js';
+
+const CAPS = { sampling: {} };
+const env = (caps: Record<string, unknown> = CAPS): Record<string, unknown> => ({
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'unit', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': caps,
+});
+const req = (id: number, method: string, params: Record<string, unknown> = {}, caps?: Record<string, unknown>): JsonRpcRequest =>
+  ({ jsonrpc: '2.0', id, method, params: { ...params, _meta: { ...env(caps), ...(params._meta as object) } } });
+
+function exchange(id: number): Exchange & { got: JsonRpcMessage[] } {
+  const got: JsonRpcMessage[] = [];
+  return { id, got, deliver: (m) => got.push(m) };
+}
+
+const relays: Array<{ close(code: number, message: string): void }> = [];
+afterEach(() => {
+  for (const r of relays.splice(0)) r.close(-32603, 'test over');
+});
+
+/** A relay and the messages it wrote toward the child (a plain recorder, not a mock of our code). */
+function legacy(): { relay: LegacyChildRelay; sent: JsonRpcMessage[]; last: () => Record<string, unknown> } {
+  const sent: JsonRpcMessage[] = [];
+  const relay = new LegacyChildRelay({ sendToChild: (m) => (sent.push(m), true), requestTimeoutMs: 5_000 });
+  relays.push(relay);
+  return { relay, sent, last: () => sent[sent.length - 1] as unknown as Record<string, unknown> };
+}
+
+async function handshake(relay: LegacyChildRelay, sent: JsonRpcMessage[], caps: Record<string, unknown> = { tools: {}, resources: { subscribe: true } }): Promise<void> {
+  const init = sent[0] as JsonRpcRequest;
+  expect(init.method).toBe('initialize');
+  relay.fromChild({ jsonrpc: '2.0', id: init.id, result: { protocolVersion: '2025-11-25', capabilities: caps, serverInfo: { name: 'old', version: '1' } } });
+  await new Promise((r) => setImmediate(r));
+  expect((sent[1] as { method: string }).method).toBe('notifications/initialized');
+}
+
+describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
+  it('initialises with the first envelope, then answers server/discover from the initialize result', async () => {
+    const { relay, sent } = legacy();
+    const ex = exchange(1);
+    relay.open(req(1, 'server/discover'), ex);
+    expect((sent[0] as JsonRpcRequest).params).toMatchObject({ protocolVersion: '2025-11-25', capabilities: CAPS, clientInfo: { name: 'unit' } });
+    expect(ex.got).toEqual([]);
+    await handshake(relay, sent);
+    expect(ex.got[0]).toMatchObject({ id: 1, result: { supportedVersions: ['2026-07-28'], _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'old' } } } });
+  });
+
+  it('multiplexes clients with colliding ids and progress tokens, mapping both back', async () => {
+    const { relay, sent } = legacy();
+    relay.open(req(0, 'server/discover'), exchange(0));
+    await handshake(relay, sent);
+    const a = exchange(1);
+    const b = exchange(1);
+    relay.open(req(1, 'tools/call', { name: 'x', _meta: { progressToken: 't' } }), a);
+    relay.open(req(1, 'tools/call', { name: 'y', _meta: { progressToken: 't' } }), b);
+    const [ca, cb] = sent.slice(-2) as JsonRpcRequest[];
+    expect(ca!.id).not.toBe(cb!.id);
+    expect(ca!.params?._meta?.progressToken).not.toBe(cb!.params?._meta?.progressToken);
+    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: cb!.params!._meta!.progressToken as string, progress: 1 } });
+    relay.fromChild({ jsonrpc: '2.0', id: cb!.id, result: { content: [] } });
+    expect(a.got).toEqual([]);
+    expect(b.got).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: 1 } },
+      { jsonrpc: '2.0', id: 1, result: { content: [], resultType: 'complete' } },
+    ]);
+  });
+
+  it('parks a call on the child\'s sampling request and resumes it on the retry', async () => {
+    const { relay, sent, last } = legacy();
+    relay.open(req(0, 'server/discover'), exchange(0));
+    await handshake(relay, sent);
+    const first = exchange(1);
+    relay.open(req(1, 'tools/call', { name: 'sample' }), first);
+    const call = last() as { id: string };
+    relay.fromChild({ jsonrpc: '2.0', id: 'ask-1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } });
+    const ir = (first.got[0] as { result: { resultType: string; inputRequests: Record<string, unknown>; requestState: string } }).result;
+    expect(ir.resultType).toBe('input_required');
+    expect(ir.inputRequests).toEqual({ 'sampling-1': { method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } } });
+    const retry = exchange(2);
+    const answer = { role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'm' };
+    relay.open(req(2, 'tools/call', { name: 'sample', requestState: ir.requestState, inputResponses: { 'sampling-1': answer } }), retry);
+    expect(last()).toEqual({ jsonrpc: '2.0', id: 'ask-1', result: answer });
+    relay.fromChild({ jsonrpc: '2.0', id: call.id, result: { content: [{ type: 'text', text: 'done' }] } });
+    expect(retry.got).toEqual([{ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'done' }], resultType: 'complete' } }]);
+    expect(relay.busy).toBe(false);
+  });
+
+  it('refuses a retry for another request and a server→client request with no call to carry it', async () => {
+    const { relay, sent, last } = legacy();
+    relay.open(req(0, 'server/discover'), exchange(0));
+    await handshake(relay, sent);
+    const first = exchange(1);
+    relay.open(req(1, 'tools/call', { name: 'sample' }), first);
+    relay.fromChild({ jsonrpc: '2.0', id: 'ask-1', method: 'sampling/createMessage', params: {} });
+    const state = (first.got[0] as { result: { requestState: string } }).result.requestState;
+    const other = exchange(2);
+    relay.open(req(2, 'tools/call', { name: 'echo', requestState: state, inputResponses: {} }), other);
+    expect(other.got[0]).toMatchObject({ error: { code: -32602 } });
+    relay.fromChild({ jsonrpc: '2.0', id: 'roots-1', method: 'roots/list' });
+    expect(last()).toMatchObject({ id: 'roots-1', error: { code: -32601 } });
+  });
+
+  it('maps subscriptions/listen onto resources/subscribe and stamps the child\'s updates', async () => {
+    const { relay, sent, last } = legacy();
+    relay.open(req(0, 'server/discover'), exchange(0));
+    await handshake(relay, sent, { resources: { subscribe: true } });
+    const listen = exchange(5);
+    const close = relay.open(req(5, 'subscriptions/listen', { notifications: { resourceSubscriptions: ['a://1'], toolsListChanged: true } }), listen);
+    const sub = last() as unknown as JsonRpcRequest;
+    expect(sub).toMatchObject({ method: 'resources/subscribe', params: { uri: 'a://1' } });
+    relay.fromChild({ jsonrpc: '2.0', id: sub.id, result: {} });
+    await new Promise((r) => setImmediate(r));
+    expect(listen.got[0]).toEqual({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: { resourceSubscriptions: ['a://1'] }, _meta: { 'io.modelcontextprotocol/subscriptionId': 5 } } });
+    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://1' } });
+    expect(listen.got[1]).toMatchObject({ method: 'notifications/resources/updated', params: { uri: 'a://1', _meta: { 'io.modelcontextprotocol/subscriptionId': 5 } } });
+    close();
+    expect(last()).toMatchObject({ method: 'resources/unsubscribe', params: { uri: 'a://1' } });
+  });
+});
+
+describe('ModernChildRelay: multiplexing only', () => {
+  it('rewrites ids and the listen subscription id both ways', () => {
+    const sent: JsonRpcMessage[] = [];
+    const relay = new ModernChildRelay({ sendToChild: (m) => (sent.push(m), true), requestTimeoutMs: 5_000 });
+    relays.push(relay);
+    const listen = exchange(3);
+    const close = relay.open(req(3, 'subscriptions/listen', { notifications: { toolsListChanged: true } }), listen);
+    const childId = (sent[0] as JsonRpcRequest).id;
+    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': childId } } });
+    expect(listen.got[0]).toEqual({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 3 } } });
+    close();
+    expect(sent[1]).toMatchObject({ method: 'notifications/cancelled', params: { requestId: childId } });
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { readEnvelope, withEnvelope } from '../../src/shared/era-adapter/envelope.js';
+import {
+  acknowledgement, completeResult, discoverFromInitialize, filterMatches, honouredFilter, initializeFromDiscover, inputRequestOf,
+  logLevelPasses, readFilter, stampSubscription, uncoveredCapabilities,
+} from '../../src/shared/era-adapter/translate.js';
+
+describe('era adapter: pure translations', () => {
+  it('adds resultType, and conservative cache hints on cacheable results only', () => {
+    expect(completeResult({ content: [] }, 'tools/call')).toEqual({ content: [], resultType: 'complete' });
+    expect(completeResult({ tools: [] }, 'tools/list')).toEqual({ tools: [], resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
+    expect(completeResult({ resultType: 'input_required', ttlMs: 5, cacheScope: 'public' }, 'resources/read')).toEqual({ resultType: 'input_required', ttlMs: 5, cacheScope: 'public' });
+  });
+
+  it('synthesises server/discover from an initialize result and back', () => {
+    const init = { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 's', version: '1' }, instructions: 'hi' };
+    const discover = discoverFromInitialize(init);
+    expect(discover).toEqual({
+      supportedVersions: ['2026-07-28'], capabilities: { tools: {} }, instructions: 'hi', resultType: 'complete',
+      _meta: { 'io.modelcontextprotocol/serverInfo': { name: 's', version: '1' } },
+    });
+    expect(initializeFromDiscover(discover, '2025-06-18', ['2025-11-25', '2025-06-18'])).toEqual({ protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 's', version: '1' }, instructions: 'hi' });
+    expect(initializeFromDiscover({ capabilities: {} }, '1999-01-01', ['2025-11-25']).protocolVersion).toBe('2025-11-25');
+  });
+
+  it('finds the capabilities a request declares beyond what the child was initialised with', () => {
+    expect(uncoveredCapabilities({ sampling: {}, elicitation: { form: {} } }, { sampling: {} })).toEqual([]);
+    expect(uncoveredCapabilities({}, { sampling: {}, roots: {} })).toEqual(['sampling', 'roots']);
+    expect(uncoveredCapabilities({ elicitation: { form: {} } }, { elicitation: { form: {}, url: {} } })).toEqual(['elicitation.url']);
+    expect(uncoveredCapabilities({}, { extensions: { x: {} } })).toEqual([]);
+  });
+
+  it('reads and adds the per-request envelope; the request\'s own _meta keys win', () => {
+    const env = { protocolVersion: '2026-07-28', clientCapabilities: { sampling: {} }, clientInfo: { name: 'c', version: '1' }, logLevel: 'info' };
+    const req = withEnvelope({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { progressToken: 7 } } }, env);
+    expect(readEnvelope(req.params)).toEqual(env);
+    expect(req.params?._meta?.progressToken).toBe(7);
+    expect(readEnvelope({ _meta: {} })).toBeUndefined();
+  });
+
+  it('embeds a child\'s server→client request without framing or _meta', () => {
+    expect(inputRequestOf('sampling/createMessage', { messages: [], maxTokens: 5, _meta: { progressToken: 1 } })).toEqual({ method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } });
+    expect(inputRequestOf('roots/list', {})).toEqual({ method: 'roots/list' });
+  });
+
+  it('honours only what the child can deliver, and filters and stamps its notifications', () => {
+    const filter = readFilter({ notifications: { toolsListChanged: true, promptsListChanged: true, resourceSubscriptions: ['a://1', 3] } });
+    expect(filter).toEqual({ toolsListChanged: true, promptsListChanged: true, resourceSubscriptions: ['a://1'] });
+    const honoured = honouredFilter(filter, { tools: { listChanged: true }, prompts: {}, resources: { subscribe: true } });
+    expect(honoured).toEqual({ toolsListChanged: true, resourceSubscriptions: ['a://1'] });
+    expect(filterMatches(honoured, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://1' } })).toBe(true);
+    expect(filterMatches(honoured, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://2' } })).toBe(false);
+    expect(filterMatches(honoured, { jsonrpc: '2.0', method: 'notifications/prompts/list_changed' })).toBe(false);
+    expect(stampSubscription({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }, 'L1').params?._meta).toEqual({ 'io.modelcontextprotocol/subscriptionId': 'L1' });
+    expect(acknowledgement(honoured, 9).params).toEqual({ notifications: honoured, _meta: { 'io.modelcontextprotocol/subscriptionId': 9 } });
+  });
+
+  it('filters log notifications by the requested level', () => {
+    expect(logLevelPasses('error', 'warning')).toBe(true);
+    expect(logLevelPasses('debug', 'info')).toBe(false);
+    expect(logLevelPasses('odd', 'info')).toBe(true);
+  });
+});
