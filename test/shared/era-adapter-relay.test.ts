@@ -78,7 +78,7 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     relay.open(req(1, 'tools/call', { name: 'sample' }), first);
     const call = last() as { id: string };
     relay.fromChild({ jsonrpc: '2.0', id: 'ask-1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } });
-    const ir = (first.got[0] as { result: { resultType: string; inputRequests: Record<string, unknown>; requestState: string } }).result;
+    const ir = (first.got[0] as unknown as { result: { resultType: string; inputRequests: Record<string, unknown>; requestState: string } }).result;
     expect(ir.resultType).toBe('input_required');
     expect(ir.inputRequests).toEqual({ 'sampling-1': { method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } } });
     const retry = exchange(2);
@@ -97,7 +97,7 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const first = exchange(1);
     relay.open(req(1, 'tools/call', { name: 'sample' }), first);
     relay.fromChild({ jsonrpc: '2.0', id: 'ask-1', method: 'sampling/createMessage', params: {} });
-    const state = (first.got[0] as { result: { requestState: string } }).result.requestState;
+    const state = (first.got[0] as unknown as { result: { requestState: string } }).result.requestState;
     const other = exchange(2);
     relay.open(req(2, 'tools/call', { name: 'echo', requestState: state, inputResponses: {} }), other);
     expect(other.got[0]).toMatchObject({ error: { code: -32602 } });
