@@ -2,7 +2,8 @@
  * The base fetch: undici's own fetch on an `EnvHttpProxyAgent` (HTTP_PROXY / HTTPS_PROXY / NO_PROXY,
  * passed in explicitly by the CLI), with a connect + response-headers timeout. Response bodies are
  * streams (SSE) and have no idle timeout. undici errors are mapped here, once, to ClientError:
- * CONNECT_FAILED (retryable: nothing reached the server, or the connection dropped) or TIMEOUT.
+ * CONNECT_FAILED (retryable: nothing reached the server, or the connection dropped), TIMEOUT, or
+ * REQUEST_FAILED (anything else undici refused, e.g. a blocked port).
  */
 
 import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
@@ -59,7 +60,9 @@ export function mapFetchFailure(error: unknown, target: URL, timedOut: boolean, 
   if (code !== undefined && CONNECT_CODES.has(code)) {
     return new ClientError('CONNECT_FAILED', `cannot reach ${target.origin} (${code})`, { cause: error });
   }
-  return new ClientError('CONNECT_FAILED', `request to ${target.origin} failed${code ? ` (${code})` : ''}`, { cause: error });
+  const cause = (error as { cause?: unknown }).cause;
+  const detail = code ?? (cause instanceof Error ? cause.message : undefined);
+  return new ClientError('REQUEST_FAILED', `request to ${target.origin} failed${detail ? ` (${detail})` : ''}`, { cause: error });
 }
 
 export function createHttpFetch(options: HttpFetchOptions): HttpFetch {

@@ -28,7 +28,8 @@ export type ClientErrorCode =
   | 'TIMEOUT'
   | 'SESSION_EXPIRED'
   | 'HTTP_STATUS'
-  | 'REMOTE_CLOSED';
+  | 'REMOTE_CLOSED'
+  | 'REQUEST_FAILED';
 
 export type OAuthErrorCode =
   | 'DISCOVERY_FAILED'

@@ -51,7 +51,7 @@ function text(t: string): { content: Array<{ type: 'text'; text: string }> } {
   return { content: [{ type: 'text', text: t }] };
 }
 
-function buildServer(): Server {
+export function buildTestMcpServer(): Server {
   const server = new Server({ name: 'client-test-server', version: '1.0.0' }, { capabilities: { tools: {}, resources: {}, prompts: {} } });
   server.setRequestHandler('tools/list', (request) => {
     const p = page(TOOLS, request.params?.cursor, 3);
@@ -108,7 +108,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   return raw === '' ? undefined : (JSON.parse(raw) as unknown);
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(options: { port?: number } = {}): Promise<TestServer> {
   const sessions = new Map<string, { transport: NodeStreamableHTTPServerTransport; server: Server }>();
   const requests: RecordedRequest[] = [];
   const deletedSessions: string[] = [];
@@ -138,7 +138,7 @@ export async function startTestServer(): Promise<TestServer> {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Bad Request: no session' } }));
         return;
       }
-      const server = buildServer();
+      const server = buildTestMcpServer();
       const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
@@ -154,7 +154,10 @@ export async function startTestServer(): Promise<TestServer> {
       if (!res.headersSent) res.writeHead(500).end(String(error));
     });
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = http.address() as AddressInfo;
 
   const drop = async (id: string): Promise<void> => {
