@@ -1,0 +1,186 @@
+import { errorResponse, INTERNAL_ERROR, isRequest, isResponse, METHOD_NOT_FOUND, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../jsonrpc.js';
+import { isObject, metaOf, MODERN_PROTOCOL_VERSION, SUBSCRIPTION_ID_KEY, withEnvelope, type Envelope, type JsonObject } from './envelope.js';
+import { initializeFromDiscover } from './translate.js';
+
+export interface LegacyClientAdapterOptions {
+  /** Writes to the modern (2026-07-28) peer. */
+  sendToChild(message: JsonRpcMessage): boolean;
+  /** Writes to the 2025-era client. */
+  sendToClient(message: JsonRpcMessage): void;
+  /** The 2025 revisions this side offers, newest first. */
+  legacyVersions: readonly string[];
+  /** Bound on `input_required` rounds per request (default 8). */
+  maxRounds?: number;
+}
+
+interface Pending {
+  clientId: JsonRpcId;
+  request: JsonRpcRequest;
+  childId: string;
+  rounds: number;
+}
+
+/**
+ * A 2025-era client on a modern peer. `initialize` is answered from the peer's `server/discover`;
+ * every request gets the envelope (client info and capabilities from `initialize`, the log level from
+ * `logging/setLevel`); `ping` and `logging/setLevel` are answered here; `resources/subscribe` and the
+ * 2025 unsolicited list-changed notifications ride one `subscriptions/listen` (reopened when the URI
+ * set changes); an `input_required` result is fulfilled with real server→client requests to the
+ * client, then the request is retried with the answers. Transport-free: two send functions.
+ */
+export class LegacyClientAdapter {
+  readonly #opts: LegacyClientAdapterOptions;
+  #envelope: Envelope = { protocolVersion: MODERN_PROTOCOL_VERSION, clientCapabilities: {} };
+  #capabilities: JsonObject = {};
+  readonly #pending = new Map<string, Pending>();
+  readonly #asks = new Map<string, (r: JsonRpcResponse) => void>();
+  readonly #uris = new Set<string>();
+  #listenId: string | undefined;
+  #seq = 0;
+  /** Outstanding `server/discover` calls made for an `initialize`, with the version the client asked for. */
+  readonly #discover = new Map<string, unknown>();
+
+  constructor(opts: LegacyClientAdapterOptions) {
+    this.#opts = opts;
+  }
+
+  fromClient(m: JsonRpcMessage): void {
+    if (isResponse(m)) {
+      const resolve = typeof m.id === 'string' ? this.#asks.get(m.id) : undefined;
+      if (resolve) {
+        this.#asks.delete(m.id as string);
+        resolve(m);
+      }
+      return;
+    }
+    if (!isRequest(m)) {
+      if (m.method === 'notifications/cancelled') {
+        const target = [...this.#pending.values()].find((p) => p.clientId === m.params?.requestId);
+        if (target) this.#opts.sendToChild({ jsonrpc: '2.0', method: m.method, params: { ...m.params, requestId: target.childId } });
+      }
+      return; // notifications/initialized and roots/list_changed have no 2026-07-28 counterpart
+    }
+    const params = m.params ?? {};
+    switch (m.method) {
+      case 'initialize': return this.#initialize(m);
+      case 'ping': return this.#opts.sendToClient({ jsonrpc: '2.0', id: m.id, result: {} });
+      case 'logging/setLevel':
+        if (typeof params.level === 'string') this.#envelope = { ...this.#envelope, logLevel: params.level };
+        return this.#opts.sendToClient({ jsonrpc: '2.0', id: m.id, result: {} });
+      case 'resources/subscribe':
+      case 'resources/unsubscribe':
+        if (typeof params.uri === 'string') {
+          if (m.method === 'resources/subscribe') this.#uris.add(params.uri);
+          else this.#uris.delete(params.uri);
+          this.#listen();
+        }
+        return this.#opts.sendToClient({ jsonrpc: '2.0', id: m.id, result: {} });
+      default: return this.#forward({ clientId: m.id, request: m, childId: '', rounds: 0 });
+    }
+  }
+
+  fromChild(m: JsonRpcMessage): void {
+    if (isResponse(m)) {
+      const pending = typeof m.id === 'string' ? this.#pending.get(m.id) : undefined;
+      if (!pending) return;
+      this.#pending.delete(m.id as string);
+      const result = 'result' in m && isObject(m.result) ? m.result : undefined;
+      if (this.#discover.has(pending.childId)) {
+        const requested = this.#discover.get(pending.childId);
+        this.#discover.delete(pending.childId);
+        if (!result) return this.#opts.sendToClient({ jsonrpc: '2.0', id: pending.clientId, error: 'error' in m ? m.error : { code: INTERNAL_ERROR, message: 'server/discover failed' } });
+        this.#opts.sendToClient({ jsonrpc: '2.0', id: pending.clientId, result: initializeFromDiscover(result, requested, this.#opts.legacyVersions) });
+        return this.#listen();
+      }
+      if (result?.resultType === 'input_required') return void this.#fulfil(pending, result);
+      if ('error' in m) return this.#opts.sendToClient({ jsonrpc: '2.0', id: pending.clientId, error: m.error });
+      const { resultType: _rt, ...rest } = result ?? {};
+      return this.#opts.sendToClient({ jsonrpc: '2.0', id: pending.clientId, result: rest });
+    }
+    if (isRequest(m)) {
+      this.#opts.sendToChild(errorResponse(m.id, METHOD_NOT_FOUND, `${m.method} is not a 2026-07-28 server→client request`));
+      return;
+    }
+    if (m.method === 'notifications/subscriptions/acknowledged') return;
+    const meta = metaOf(m.params);
+    if (meta && SUBSCRIPTION_ID_KEY in meta) {
+      const { [SUBSCRIPTION_ID_KEY]: _sub, ...rest } = meta;
+      this.#opts.sendToClient({ jsonrpc: '2.0', method: m.method, params: { ...m.params, _meta: rest } });
+      return;
+    }
+    this.#opts.sendToClient(m);
+  }
+
+  /** Fails what is in flight (the peer is gone). */
+  close(code: number, message: string): void {
+    for (const p of this.#pending.values()) this.#opts.sendToClient(errorResponse(p.clientId, code, message));
+    this.#pending.clear();
+    for (const resolve of this.#asks.values()) resolve(errorResponse(null, code, message));
+    this.#asks.clear();
+  }
+
+  #initialize(m: JsonRpcRequest): void {
+    const params = m.params ?? {};
+    this.#capabilities = isObject(params.capabilities) ? params.capabilities : {};
+    this.#envelope = {
+      protocolVersion: MODERN_PROTOCOL_VERSION,
+      clientCapabilities: this.#capabilities,
+      ...(isObject(params.clientInfo) ? { clientInfo: params.clientInfo } : {}),
+    };
+    const childId = this.#id('init');
+    this.#pending.set(childId, { clientId: m.id, request: m, childId, rounds: 0 });
+    // The discover answer is translated when it arrives (below), not relayed as is.
+    this.#discover.set(childId, params.protocolVersion);
+    this.#opts.sendToChild(withEnvelope({ jsonrpc: '2.0', id: childId, method: 'server/discover' }, this.#envelope));
+  }
+
+  #forward(p: Pending, extra: JsonObject = {}): void {
+    const childId = this.#id('r');
+    const params = { ...p.request.params, ...extra };
+    this.#pending.set(childId, { ...p, childId });
+    const sent = this.#opts.sendToChild(withEnvelope({ jsonrpc: '2.0', id: childId, method: p.request.method, params }, this.#envelope));
+    if (!sent) {
+      this.#pending.delete(childId);
+      this.#opts.sendToClient(errorResponse(p.clientId, INTERNAL_ERROR, 'MCP server process is not running'));
+    }
+  }
+
+  /** Asks the 2025 client each embedded request as a real server→client request, then retries. */
+  async #fulfil(p: Pending, result: JsonObject): Promise<void> {
+    const max = this.#opts.maxRounds ?? 8;
+    if (p.rounds + 1 > max) {
+      this.#opts.sendToClient(errorResponse(p.clientId, INTERNAL_ERROR, `The server still required input after ${max} rounds`));
+      return;
+    }
+    const requests = isObject(result.inputRequests) ? result.inputRequests : {};
+    const answers: JsonObject = {};
+    for (const [key, ask] of Object.entries(requests)) {
+      if (!isObject(ask) || typeof ask.method !== 'string') continue;
+      const id = this.#id('ask');
+      const response = await new Promise<JsonRpcResponse>((resolve) => {
+        this.#asks.set(id, resolve);
+        this.#opts.sendToClient({ jsonrpc: '2.0', id, method: ask.method as string, params: isObject(ask.params) ? ask.params : {} });
+      });
+      if ('error' in response) {
+        this.#opts.sendToClient({ jsonrpc: '2.0', id: p.clientId, error: response.error });
+        return;
+      }
+      answers[key] = response.result;
+    }
+    const retry: JsonObject = { inputResponses: answers, ...(typeof result.requestState === 'string' ? { requestState: result.requestState } : {}) };
+    this.#forward({ ...p, rounds: p.rounds + 1 }, retry);
+  }
+
+  /** (Re)opens the one listen carrying the 2025 client's subscriptions and list-changed notifications. */
+  #listen(): void {
+    if (this.#listenId) this.#opts.sendToChild({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.#listenId } });
+    this.#listenId = this.#id('listen');
+    const notifications = { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true, resourceSubscriptions: [...this.#uris] };
+    this.#opts.sendToChild(withEnvelope({ jsonrpc: '2.0', id: this.#listenId, method: 'subscriptions/listen', params: { notifications } }, this.#envelope));
+  }
+
+  #id(kind: string): string {
+    return `lca-${kind}-${++this.#seq}`;
+  }
+
+}
