@@ -1,0 +1,263 @@
+/**
+ * mcp-client's OAuth command line: the OAuth flags (each with an MCP_CLIENT_* variable), the one-shot OAuth
+ * commands (--login, --logout, --token, RFC 7592 client management) and the authenticated fetch for the
+ * bridge. The lead wires these three into mcp-client.ts; nothing here exits the process.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { Option, type Command } from 'commander';
+import { parse as parseDotenv } from 'dotenv';
+import type { FetchLike } from '../oauth/http.js';
+import { createOAuthClient, type OAuthClient, type TokenStatus } from '../oauth/oauth-client.js';
+import type { OpenBrowser } from '../oauth/browser.js';
+import { parseClientPatch } from '../oauth/registration.js';
+import { ClientError, describeError, isOAuthFlowError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { createProgressReporter, formatStatus, maskSecrets, type ErrStream } from './client-oauth-output.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const OAUTH_ENV = {
+  clientId: 'MCP_CLIENT_ID',
+  clientSecret: 'MCP_CLIENT_SECRET',
+  clientMetadataUrl: 'MCP_CLIENT_METADATA_URL',
+  clientName: 'MCP_CLIENT_NAME',
+  callbackPort: 'MCP_CLIENT_CALLBACK_PORT',
+  authTimeout: 'MCP_CLIENT_AUTH_TIMEOUT',
+  noBrowser: 'MCP_CLIENT_NO_BROWSER',
+  configDir: 'MCP_CLIENT_CONFIG_DIR',
+  scope: 'MCP_CLIENT_SCOPE',
+  login: 'MCP_CLIENT_LOGIN',
+  logout: 'MCP_CLIENT_LOGOUT',
+  all: 'MCP_CLIENT_LOGOUT_ALL',
+  token: 'MCP_CLIENT_TOKEN',
+  showSecrets: 'MCP_CLIENT_SHOW_SECRETS',
+  getClientInfo: 'MCP_CLIENT_GET_CLIENT_INFO',
+  updateClient: 'MCP_CLIENT_UPDATE_CLIENT',
+  deleteClient: 'MCP_CLIENT_DELETE_CLIENT',
+} as const;
+
+/** What commander hands back for the OAuth flags. */
+export interface OAuthRawFlags {
+  clientId?: string;
+  clientSecret?: string;
+  clientMetadataUrl?: string;
+  clientName?: string;
+  callbackPort?: string;
+  authTimeout?: string;
+  browser?: boolean;
+  configDir?: string;
+  scope?: string;
+  login?: boolean;
+  logout?: boolean;
+  all?: boolean;
+  token?: boolean;
+  showSecrets?: boolean;
+  getClientInfo?: boolean;
+  updateClient?: string;
+  deleteClient?: boolean;
+}
+
+export type OAuthAction = 'login' | 'logout' | 'token' | 'get-client-info' | 'update-client' | 'delete-client';
+
+export interface OAuthCliOptions {
+  clientId?: string;
+  clientSecret?: string;
+  clientMetadataUrl?: string;
+  clientName: string;
+  callbackPort?: number;
+  authTimeoutMs: number;
+  openBrowser: boolean;
+  configDir: string;
+  scope?: string;
+  showSecrets: boolean;
+  logoutAll: boolean;
+  /** The one OAuth command requested, if any. */
+  action?: OAuthAction;
+  updatePatch?: Record<string, unknown>;
+  /** Env-file credentials mode: the dotenv file the user named explicitly (--env-file). */
+  credentialsFile?: string;
+}
+
+export function registerOAuthOptions(command: Command): Command {
+  const e = OAUTH_ENV;
+  return command
+    .addOption(new Option('--client-id <id>', `static OAuth client id (env ${e.clientId})`))
+    .addOption(new Option('--client-secret <secret>', `static OAuth client secret (env ${e.clientSecret})`))
+    .addOption(new Option('--client-metadata-url <url>', `Client ID Metadata Document URL, used when the server supports it (env ${e.clientMetadataUrl})`))
+    .addOption(new Option('--client-name <name>', `client_name for dynamic registration (env ${e.clientName}; default mcp-client)`))
+    .addOption(new Option('--callback-port <port>', `loopback port for the OAuth redirect (env ${e.callbackPort}; default: any free port)`))
+    .addOption(new Option('--auth-timeout <seconds>', `how long to wait for the browser sign-in (env ${e.authTimeout}; default 300)`))
+    .addOption(new Option('--no-browser', `print the sign-in URL instead of opening a browser (env ${e.noBrowser})`))
+    .addOption(new Option('--config-dir <dir>', `where credentials are kept (env ${e.configDir}; default $XDG_CONFIG_HOME/mcp-client or ~/.config/mcp-client)`))
+    .addOption(new Option('--scope <scopes>', `OAuth scope to request (env ${e.scope}; default: what the server asks for)`))
+    .addOption(new Option('--login', `sign in now and exit (env ${e.login})`))
+    .addOption(new Option('--logout', `forget this server's tokens and exit (env ${e.logout})`))
+    .addOption(new Option('--all', `with --logout: also forget the client registration (env ${e.all})`))
+    .addOption(new Option('--token', `show token status (expiry, scope, client id), refreshing if expired (env ${e.token})`))
+    .addOption(new Option('--show-secrets', `with --token / client commands: include token and secret values (env ${e.showSecrets})`))
+    .addOption(new Option('--get-client-info', `read the client registration from the server (RFC 7592) (env ${e.getClientInfo})`))
+    .addOption(new Option('--update-client <key=value,...>', `update the client registration (RFC 7592) (env ${e.updateClient})`))
+    .addOption(new Option('--delete-client', `delete the client registration at the server, then locally (env ${e.deleteClient})`));
+}
+
+function bool(name: string, flag: boolean | undefined, raw: string | undefined): boolean {
+  if (flag !== undefined) return flag;
+  if (raw === undefined) return false;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new ClientError('CONFIG_INVALID', `${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+function positive(name: string, raw: string, max: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0 || n > max) throw new ClientError('CONFIG_INVALID', `${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/**
+ * Pure: flags + environment → typed options. `credentialsFile` turns on env-file credentials mode; then
+ * MCP_CLIENT_ID/SECRET are the stored credentials (read by the store), not static-client settings.
+ */
+export function resolveOAuthCliOptions(flags: OAuthRawFlags, env: Env, credentialsFile?: string): OAuthCliOptions {
+  const e = OAUTH_ENV;
+  const pick = (flag: string | undefined, key: keyof typeof OAUTH_ENV): string | undefined => flag ?? (env[e[key]] || undefined);
+  const home = env.HOME || homedir();
+  const configDir = resolve(pick(flags.configDir, 'configDir') ?? join(env.XDG_CONFIG_HOME || join(home, '.config'), 'mcp-client'));
+  const actions: OAuthAction[] = [];
+  if (bool('--login', flags.login, env[e.login])) actions.push('login');
+  if (bool('--logout', flags.logout, env[e.logout])) actions.push('logout');
+  if (bool('--token', flags.token, env[e.token])) actions.push('token');
+  if (bool('--get-client-info', flags.getClientInfo, env[e.getClientInfo])) actions.push('get-client-info');
+  const update = pick(flags.updateClient, 'updateClient');
+  if (update !== undefined) actions.push('update-client');
+  if (bool('--delete-client', flags.deleteClient, env[e.deleteClient])) actions.push('delete-client');
+  if (actions.length > 1) throw new ClientError('CONFIG_INVALID', `use only one of --login, --logout, --token, --get-client-info, --update-client, --delete-client (got ${actions.join(', ')})`);
+  const logoutAll = bool('--all', flags.all, env[e.all]);
+  if (logoutAll && actions[0] !== 'logout') throw new ClientError('CONFIG_INVALID', '--all only goes with --logout');
+  const port = pick(flags.callbackPort, 'callbackPort');
+  const timeout = pick(flags.authTimeout, 'authTimeout');
+  const options: OAuthCliOptions = {
+    clientName: pick(flags.clientName, 'clientName') ?? 'mcp-client',
+    authTimeoutMs: timeout === undefined ? 300_000 : positive('--auth-timeout', timeout, 86_400) * 1000,
+    openBrowser: flags.browser === false ? false : !bool('MCP_CLIENT_NO_BROWSER', undefined, env[e.noBrowser]),
+    configDir,
+    showSecrets: bool('--show-secrets', flags.showSecrets, env[e.showSecrets]),
+    logoutAll,
+  };
+  const clientId = credentialsFile ? flags.clientId : pick(flags.clientId, 'clientId');
+  const clientSecret = credentialsFile ? flags.clientSecret : pick(flags.clientSecret, 'clientSecret');
+  if (clientId) options.clientId = clientId;
+  if (clientSecret) options.clientSecret = clientSecret;
+  const metadataUrl = pick(flags.clientMetadataUrl, 'clientMetadataUrl');
+  if (metadataUrl) options.clientMetadataUrl = metadataUrl;
+  if (port !== undefined) options.callbackPort = positive('--callback-port', port, 65_535);
+  const scope = pick(flags.scope, 'scope');
+  if (scope) options.scope = scope;
+  if (actions[0]) options.action = actions[0];
+  if (update !== undefined) {
+    try {
+      options.updatePatch = parseClientPatch(update);
+    } catch (error) {
+      throw new ClientError('CONFIG_INVALID', describeError(error), { cause: error });
+    }
+  }
+  if (credentialsFile) options.credentialsFile = resolve(credentialsFile);
+  return options;
+}
+
+export interface OAuthDeps {
+  /** The MCP server URL (already validated by the caller). */
+  serverUrl: string;
+  /** Base fetch (proxy-aware, timeouts) the OAuth layer builds on. */
+  fetch?: FetchLike;
+  logger: Logger;
+  stdout: Writable;
+  stderr: ErrStream;
+  /** --json: machine-readable command output. */
+  json?: boolean;
+  signal?: AbortSignal;
+  /** True when the user configured their own Authorization (--bearer or an Authorization header): no OAuth. */
+  staticAuthorization?: boolean;
+  /** Injected for tests; default opens the system browser without a shell. */
+  openBrowser?: OpenBrowser;
+  now?: () => number;
+}
+
+function buildClient(opts: OAuthCliOptions, deps: OAuthDeps, interactive: boolean): OAuthClient {
+  return createOAuthClient({
+    serverUrl: deps.serverUrl,
+    configDir: opts.configDir,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    openBrowser: opts.openBrowser ? (deps.openBrowser ?? undefined) : false,
+    ...(opts.callbackPort !== undefined ? { callbackPort: opts.callbackPort } : {}),
+    authTimeoutMs: opts.authTimeoutMs,
+    clientName: opts.clientName,
+    ...(opts.clientId ? { clientId: opts.clientId } : {}),
+    ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
+    ...(opts.clientMetadataUrl ? { clientMetadataUrl: opts.clientMetadataUrl } : {}),
+    ...(opts.scope ? { scope: opts.scope } : {}),
+    logger: deps.logger,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(opts.credentialsFile ? { envFile: opts.credentialsFile, parseEnv: parseDotenv } : {}),
+    onProgress: createProgressReporter(deps.stderr, deps.logger),
+    interactive,
+  });
+}
+
+function printJson(deps: OAuthDeps, value: unknown): void {
+  deps.stdout.write(`${JSON.stringify(value, null, deps.json ? undefined : 2)}\n`);
+}
+
+function printStatus(deps: OAuthDeps, status: TokenStatus): void {
+  if (deps.json) printJson(deps, status);
+  else deps.stdout.write(formatStatus(status, (deps.now ?? Date.now)()));
+}
+
+/**
+ * Runs the OAuth command in `opts.action`, if any. Resolves to the exit code (0 ok, 1 failure) when a
+ * command ran, or undefined when there was none (the caller goes on to the bridge or shell command).
+ */
+export async function runOAuthCommand(opts: OAuthCliOptions, deps: OAuthDeps): Promise<number | undefined> {
+  if (!opts.action) return undefined;
+  const client = buildClient(opts, deps, true);
+  try {
+    switch (opts.action) {
+      case 'login':
+        printStatus(deps, await client.login());
+        break;
+      case 'logout':
+        await client.logout({ all: opts.logoutAll });
+        deps.stderr.write(opts.logoutAll ? 'Forgot the tokens and the client registration.\n' : 'Forgot the tokens.\n');
+        break;
+      case 'token':
+        printStatus(deps, await client.status({ refresh: true, includeSecrets: opts.showSecrets }));
+        break;
+      case 'get-client-info':
+        printJson(deps, maskSecrets(await client.getClientInfo(), opts.showSecrets));
+        break;
+      case 'update-client':
+        printJson(deps, maskSecrets(await client.updateClient(opts.updatePatch ?? {}), opts.showSecrets));
+        break;
+      case 'delete-client':
+        await client.deleteClient();
+        deps.stderr.write('Deleted the client registration at the server and forgot it locally.\n');
+        break;
+    }
+    return 0;
+  } catch (error) {
+    const code = isOAuthFlowError(error) ? error.code : 'UNEXPECTED';
+    deps.logger.error(`mcp-client: ${describeError(error)}`, { code });
+    if (deps.logger.enabled('debug') && error instanceof Error) deps.logger.debug('stack', { stack: error.stack });
+    return 1;
+  }
+}
+
+/** The authenticated fetch for the bridge and shell commands, or undefined when OAuth is not in play. */
+export function createOAuthFetch(opts: OAuthCliOptions, deps: OAuthDeps): FetchLike | undefined {
+  if (deps.staticAuthorization) return undefined;
+  return buildClient(opts, deps, true).fetch;
+}
