@@ -75,7 +75,7 @@ describe('OAuth commands against a real authorization server', () => {
     const token = await run(['--token'], dir);
     expect(token.out).not.toMatch(/access token:/);
     const secret = await run(['--token', '--show-secrets'], dir);
-    expect(secret.out).toMatch(/access token:  ey/);
+    expect(secret.out).toMatch(/access token: {2}ey/);
 
     const info = await run(['--get-client-info'], dir);
     expect(info.code).toBe(0);
