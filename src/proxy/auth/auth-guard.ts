@@ -63,6 +63,8 @@ export interface AuthGuard {
   handleMetadataRequest(method: string | undefined, path: string): Promise<PlainResponse | undefined>;
   /** Where the RFC 9728 document is served (oauth mode). */
   readonly resourceMetadataUrl: string | undefined;
+  /** Sync check: is `path` the RFC 9728 document's path? */
+  isMetadataPath(path: string): boolean;
 }
 
 async function plain(response: Response): Promise<PlainResponse> {
@@ -120,7 +122,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
     const metadataPath = new URL(resourceMetadataUrl).pathname;
     const scopesSupported = options.scopesSupported ?? options.requiredScopes;
     const resource = resourceUrl;
-    return build(async (method, path): Promise<PlainResponse | undefined> => {
+    return build(metadataPath, async (method, path): Promise<PlainResponse | undefined> => {
       if (path !== metadataPath) return undefined;
       if (method !== 'GET' && method !== 'HEAD') return { status: 405, headers: { allow: 'GET, HEAD' }, body: '' };
       const document = buildOAuthProtectedResourceMetadata({
@@ -132,12 +134,13 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
       return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'max-age=300' }, body: JSON.stringify(document) };
     });
   }
-  return build(async () => undefined);
+  return build(undefined, async () => undefined);
 
-  function build(handleMetadataRequest: AuthGuard['handleMetadataRequest']): AuthGuard {
+  function build(metadataPath: string | undefined, handleMetadataRequest: AuthGuard['handleMetadataRequest']): AuthGuard {
     return {
       resourceMetadataUrl,
       handleMetadataRequest,
+      isMetadataPath: (path) => metadataPath !== undefined && path === metadataPath,
       async authenticate(headers, perCall) {
         const scopes = perCall?.requiredScopes ?? requiredScopes;
         const raw = headers.authorization;

@@ -98,3 +98,16 @@ describe('oauth mode (JWT access tokens from oidc-provider)', () => {
     expect(await fx.mcp.guard.handleMetadataRequest('GET', '/mcp')).toBeUndefined();
   });
 });
+
+describe('EdgeAuthenticator adapter', () => {
+  it('passes the principal through and serves the metadata path only', async () => {
+    const { toEdgeAuthenticator } = await import('../../../src/proxy/auth/edge-authenticator.js');
+    const edge = toEdgeAuthenticator(createAuthGuard({ mode: 'bearer', tokens: ['tok'] }));
+    const ok = await edge.authenticate({ headers: { authorization: 'Bearer tok' } } as never);
+    expect(ok.ok && ok.principal).toMatch(/^bearer:/);
+    const refused = await edge.authenticate({ headers: {} } as never);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect((refused.body as { error: string }).error).toBe('invalid_token');
+    expect(edge.serveWellKnown?.({ url: '/.well-known/oauth-protected-resource', headers: {} } as never, {} as never)).toBe(false);
+  });
+});
