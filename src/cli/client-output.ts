@@ -7,7 +7,6 @@ import type { CallOutcome } from '../client/call-command.js';
 import { formatCallResult } from '../client/call-output.js';
 import type { Listing } from '../client/list-command.js';
 import { listingRows } from '../client/listing-rows.js';
-import { renderListing } from '../ui/render-listing.js';
 
 export interface OutputStreams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -18,8 +17,10 @@ export function useInk(json: boolean, streams: OutputStreams): boolean {
   return !json && streams.stdout.isTTY === true && streams.stderr.isTTY === true;
 }
 
-export function printListing(listing: Listing, json: boolean, streams: OutputStreams): void {
+export async function printListing(listing: Listing, json: boolean, streams: OutputStreams): Promise<void> {
   if (useInk(json, streams)) {
+    // ink and React load only when a person is looking at a terminal, not on the bridge's start-up path
+    const { renderListing } = await import('../ui/render-listing.js');
     streams.stderr.write(`${renderListing(listingRows(listing), streams.stderr.columns ?? 100)}\n`);
     return;
   }

@@ -78,7 +78,7 @@ async function runShellCommand(options: ClientOptions, url: URL, http: ClientFet
   });
   try {
     if (options.command.kind === 'list') {
-      printListing(await listAll(connected.client, options.command.what, options.timeoutMs), options.json, proc);
+      await printListing(await listAll(connected.client, options.command.what, options.timeoutMs), options.json, proc);
       return EXIT_OK;
     }
     if (options.command.kind === 'call') {

@@ -7,16 +7,20 @@ export interface ListingTableProps {
   title: string;
   columns: string[];
   rows: string[][];
-  /** Terminal width; the last column wraps within what is left. */
+  /** Terminal width; cells wrap within their column. */
   width: number;
 }
 
+/** The first column keeps its natural width (up to 24); the others share the rest by their natural widths. */
 function columnWidths(columns: string[], rows: string[][], width: number): number[] {
   const natural = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const widths = natural.map((w, i) => (i === columns.length - 1 ? w : Math.min(w, 32)));
-  const fixed = widths.slice(0, -1).reduce((a, b) => a + b + 2, 0);
-  widths[widths.length - 1] = Math.max(12, Math.min(widths[widths.length - 1] ?? 12, width - fixed - 1));
-  return widths;
+  const first = Math.min(natural[0] ?? 8, 24);
+  const gaps = columns.length * 2;
+  const available = Math.max(10 * (columns.length - 1), width - first - gaps - 1);
+  const rest = natural.slice(1);
+  const total = rest.reduce((a, b) => a + b, 0);
+  if (total <= available) return [first, ...rest];
+  return [first, ...rest.map((w) => Math.max(10, Math.floor((w / total) * available)))];
 }
 
 export function ListingTable({ title, columns, rows, width }: ListingTableProps): ReactElement {
@@ -37,7 +41,7 @@ export function ListingTable({ title, columns, rows, width }: ListingTableProps)
         <Box key={r}>
           {row.map((cell, i) => (
             <Box key={i} width={(widths[i] ?? 10) + 2} paddingRight={2}>
-              <Text color={i === 0 ? 'cyan' : undefined} wrap={i === row.length - 1 ? 'wrap' : 'truncate-end'}>
+              <Text color={i === 0 ? 'cyan' : undefined} wrap="wrap">
                 {cell === '' ? ' ' : cell}
               </Text>
             </Box>

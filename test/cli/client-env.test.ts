@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadEnvironment } from '../../src/cli/client-env.js';
+import { buildClientFetch, proxySettingsFrom } from '../../src/cli/client-fetch.js';
+import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../../src/cli/client-exit-codes.js';
+import { ClientError } from '../../src/shared/errors.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'mcp-client-env-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('loadEnvironment', () => {
+  it('reads .env from the working directory; the real environment wins', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, '.env'), 'MCP_SERVER_URL=https://file/mcp\nMCP_CLIENT_TIMEOUT=7\n# comment\nMULTI="a\nb"\n');
+    const { env, loaded } = loadEnvironment({ MCP_CLIENT_TIMEOUT: '3' }, dir, undefined);
+    expect(loaded).toBe(join(dir, '.env'));
+    expect(env).toMatchObject({ MCP_SERVER_URL: 'https://file/mcp', MCP_CLIENT_TIMEOUT: '3', MULTI: 'a\nb' });
+  });
+  it('a missing default .env is fine; a missing --env-file is an error naming the file', () => {
+    const dir = tempDir();
+    expect(loadEnvironment({ A: '1' }, dir, undefined)).toEqual({ env: { A: '1' } });
+    let message = '';
+    try {
+      loadEnvironment({}, dir, 'nope.env');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(join(dir, 'nope.env'));
+  });
+});
+
+describe('client fetch assembly', () => {
+  it('reads proxy settings, lower case first', () => {
+    expect(proxySettingsFrom({ HTTP_PROXY: 'http://P', https_proxy: 'http://s', HTTPS_PROXY: 'http://S', NO_PROXY: 'x' })).toEqual({
+      httpProxy: 'http://P',
+      httpsProxy: 'http://s',
+      noProxy: 'x',
+    });
+    expect(proxySettingsFrom({})).toEqual({ httpProxy: '', httpsProxy: '', noProxy: '' });
+  });
+  it('lets an outer wrapper (OAuth) see and replace the fetch', async () => {
+    let wrapped = false;
+    const built = buildClientFetch({ timeoutMs: 1000, headers: [], bearer: undefined }, { env: {}, wrapFetch: (inner) => ((wrapped = true), inner) });
+    expect(wrapped).toBe(true);
+    await built.close();
+  });
+  it('fails early on a header that refers to an unset variable', () => {
+    expect(() => buildClientFetch({ timeoutMs: 1000, headers: ['X-Key: ${NOT_SET}'], bearer: undefined }, { env: {} })).toThrow(/NOT_SET/);
+  });
+});
+
+describe('exit codes', () => {
+  it('usage problems exit 2, everything else 1', () => {
+    for (const code of ['BAD_ARGUMENTS', 'UNKNOWN_TOOL', 'CONFIG_INVALID', 'INSECURE_URL'] as const) expect(exitCodeFor(new ClientError(code, 'x'))).toBe(EXIT_USAGE);
+    for (const code of ['REMOTE_GONE', 'TOOL_ERROR', 'CONNECT_FAILED'] as const) expect(exitCodeFor(new ClientError(code, 'x'))).toBe(EXIT_FAILURE);
+    expect(exitCodeFor(new Error('x'))).toBe(EXIT_FAILURE);
+  });
+});
