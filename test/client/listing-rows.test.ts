@@ -30,6 +30,7 @@ describe('listing rows', () => {
     expect(out).toContain('1 tool');
     expect(out).toContain('echo');
     expect(out).toContain('message (string, required)');
-    for (const line of out.split('\n')) expect(line.replace(/\u001b\[[0-9;]*m/g, '').length).toBeLessThanOrEqual(80);
+    const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+    for (const line of out.split('\n')) expect(line.replace(ansi, '').length).toBeLessThanOrEqual(80);
   });
 });
