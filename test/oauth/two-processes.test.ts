@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processIsAlive } from '../../src/oauth/file-lock.js';
 import { bundleClientProcess, runClientProcess } from '../helpers/oauth-child-process.js';
@@ -10,6 +11,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await fx?.close();
+  if (script) await rm(script, { force: true });
 });
 
 describe('two mcp-client processes for one server', () => {
