@@ -130,4 +130,36 @@ describe('mcp-client bridge, raw stdio', () => {
       await stopRawBridge(raw);
     }
   });
+
+  it('SIGTERM ends the remote session too and exits 0', async () => {
+    const raw = spawnRawBridge([server.url]);
+    try {
+      raw.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+      await raw.waitFor((m) => m.id === 0);
+      raw.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      raw.send({ jsonrpc: '2.0', id: 1, method: 'ping' });
+      await raw.waitFor((m) => m.id === 1);
+      const sessionId = server.requests.filter((r) => r.rpcMethod === 'ping').at(-1)?.sessionId;
+      raw.child.kill('SIGTERM');
+      expect((await raw.exited).code).toBe(0);
+      expect(server.deletedSessions).toContain(sessionId);
+    } finally {
+      await stopRawBridge(raw);
+    }
+  });
+
+  it('skips malformed stdin lines (logged, nothing on stdout) and keeps relaying', async () => {
+    const raw = spawnRawBridge([server.url]);
+    try {
+      raw.child.stdin.write('this is not json\n{"not":"json-rpc"}\n');
+      raw.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+      await raw.waitFor((m) => m.id === 0);
+      expect(raw.lines).toHaveLength(1);
+      expect(raw.stderr()).toContain('unreadable message');
+    } finally {
+      raw.child.stdin.end();
+      await raw.exited;
+      await stopRawBridge(raw);
+    }
+  });
 });
