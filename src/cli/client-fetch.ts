@@ -1,11 +1,14 @@
 /**
- * The single place where mcp-client's HTTP fetch is assembled:
+ * The single place where mcp-client's HTTP fetch is assembled, innermost first:
  *
  *   undici fetch (EnvHttpProxyAgent, connect/headers timeout, errors mapped)   ← createHttpFetch
- *     └ static headers: --header (with ${VAR} expanded) and --bearer           ← withHeaders
- *         └ [OAuth: adds/refreshes the bearer token, re-logs-in on 401]       ← deps.wrapFetch (later issue)
+ *     └ [OAuth: adds/refreshes the bearer token, re-logs-in on 401]            ← deps.wrapFetch
+ *         └ static headers: --header (with ${VAR} expanded) and --bearer      ← withHeaders (outermost)
  *
- * Everything that talks HTTP (bridge, shell commands) gets the result.
+ * The OAuth layer receives the *base* fetch, so its own discovery and token requests to an
+ * authorization server never carry the user's static headers (meant for the MCP server only).
+ * Static headers are only added when the request does not already have that header.
+ * Everything that talks HTTP to the MCP server (bridge, shell commands) gets the result.
  */
 
 import type { FetchLike } from '../client/fetch-types.js';
@@ -16,8 +19,8 @@ import type { ClientOptions, Env } from './client-options.js';
 export interface ClientFetchDeps {
   /** The environment for `${VAR}` expansion and proxy settings (process env over .env). */
   env: Env;
-  /** Outermost wrapper, e.g. the OAuth layer; identity when absent. */
-  wrapFetch?: (fetch: FetchLike) => FetchLike;
+  /** Wraps the base (proxy-aware, time-limited) fetch, e.g. the OAuth layer; identity when absent. */
+  wrapFetch?: (base: FetchLike) => FetchLike;
 }
 
 export interface ClientFetch {
@@ -36,6 +39,6 @@ export function proxySettingsFrom(env: Env): ProxySettings {
 export function buildClientFetch(options: Pick<ClientOptions, 'timeoutMs' | 'headers' | 'bearer'>, deps: ClientFetchDeps): ClientFetch {
   const headers = buildStaticHeaders(options.headers, options.bearer, deps.env);
   const base = createHttpFetch({ timeoutMs: options.timeoutMs, proxy: proxySettingsFrom(deps.env) });
-  const withStatic = withHeaders(base.fetch, headers);
-  return { fetch: deps.wrapFetch ? deps.wrapFetch(withStatic) : withStatic, close: base.close };
+  const authed = deps.wrapFetch ? deps.wrapFetch(base.fetch) : base.fetch;
+  return { fetch: withHeaders(authed, headers), close: base.close };
 }

@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FetchLike } from '../../src/client/fetch-types.js';
 import { loadEnvironment } from '../../src/cli/client-env.js';
 import { buildClientFetch, proxySettingsFrom } from '../../src/cli/client-fetch.js';
 import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../../src/cli/client-exit-codes.js';
@@ -47,11 +50,37 @@ describe('client fetch assembly', () => {
     });
     expect(proxySettingsFrom({})).toEqual({ httpProxy: '', httpsProxy: '', noProxy: '' });
   });
-  it('lets an outer wrapper (OAuth) see and replace the fetch', async () => {
-    let wrapped = false;
-    const built = buildClientFetch({ timeoutMs: 1000, headers: [], bearer: undefined }, { env: {}, wrapFetch: (inner) => ((wrapped = true), inner) });
-    expect(wrapped).toBe(true);
-    await built.close();
+  it('the OAuth wrapper gets the base fetch: its own requests carry no static headers, MCP requests do', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers['x-api-key'] as string | undefined);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    let base: FetchLike | undefined;
+    const built = buildClientFetch(
+      { timeoutMs: 5000, headers: ['X-Api-Key: ${KEY}'], bearer: undefined },
+      {
+        env: { KEY: 'k1' },
+        wrapFetch: (inner) => {
+          base = inner;
+          return (u, init) => {
+            const headers = new Headers(init?.headers);
+            headers.set('authorization', 'Bearer oauth');
+            return inner(u, { ...init, headers });
+          };
+        },
+      },
+    );
+    try {
+      await (await built.fetch(url)).text();
+      await (await (base as FetchLike)(url)).text();
+      expect(seen).toEqual(['k1', undefined]);
+    } finally {
+      await built.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
   it('fails early on a header that refers to an unset variable', () => {
     expect(() => buildClientFetch({ timeoutMs: 1000, headers: ['X-Key: ${NOT_SET}'], bearer: undefined }, { env: {} })).toThrow(/NOT_SET/);
