@@ -51,7 +51,8 @@ async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFe
     void local.close();
   });
   try {
-    log.info('bridging stdio to remote MCP server', { url: url.href, transport: options.transport });
+    // origin + path only: a query string may carry a credential
+    log.info('bridging stdio to remote MCP server', { url: `${url.origin}${url.pathname}`, transport: options.transport });
     await runBridge({
       url,
       transport: options.transport,

@@ -35,10 +35,10 @@ export function mapConnectFailure(error: unknown, url: URL): ClientError {
   if (isClientError(error)) return error;
   const failure = classifyRemoteFailure(error, { hasSession: false, firstRequest: true });
   if (failure.kind === 'not-streamable-http') {
-    return new ClientError('HTTP_STATUS', `no MCP endpoint at ${url.href} (HTTP ${failure.status})`, { cause: error });
+    return new ClientError('HTTP_STATUS', `no MCP endpoint at ${url.origin}${url.pathname} (HTTP ${failure.status})`, { cause: error });
   }
   if (failure.kind === 'unreachable') return failure.error;
-  return new ClientError('CONNECT_FAILED', `cannot connect to ${url.href}: ${describeError(error)}`, { cause: error });
+  return new ClientError('CONNECT_FAILED', `cannot connect to ${url.origin}${url.pathname}: ${describeError(error)}`, { cause: error });
 }
 
 async function tryConnect(kind: TransportKind, options: ConnectClientOptions): Promise<ConnectedClient> {
