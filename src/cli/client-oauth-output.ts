@@ -1,12 +1,11 @@
 /** How mcp-client's OAuth layer talks to a person: login progress (ink on a TTY, log lines otherwise) and command output. */
-import type { Writable } from 'node:stream';
 import type { LoginProgressEvent, ProgressListener } from '../oauth/progress.js';
 import type { TokenStatus } from '../oauth/oauth-client.js';
 import type { Logger } from '../shared/logger.js';
 import { REDACTED } from '../shared/redact.js';
 import { renderLoginProgress } from '../ui/login-render.js';
 
-export type ErrStream = Writable & { isTTY?: boolean };
+export type ErrStream = NodeJS.WritableStream & { isTTY?: boolean };
 
 /** TTY: the ink view on stderr. Otherwise one log line per step (JSON when piped), the sign-in URL included. */
 export function createProgressReporter(stderr: ErrStream, logger: Logger): ProgressListener {

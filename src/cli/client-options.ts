@@ -9,6 +9,7 @@ import { ClientError } from '../shared/errors.js';
 import { isLogLevel, type LogLevel } from '../shared/logger.js';
 import type { ListKind } from '../client/list-command.js';
 import type { TransportMode } from '../client/remote-channel.js';
+import { registerOAuthOptions, type OAuthRawFlags } from './client-oauth.js';
 
 export type ClientCommand = { kind: 'bridge' } | { kind: 'list'; what: ListKind } | { kind: 'call'; spec: string };
 
@@ -25,8 +26,8 @@ export interface ClientOptions {
   command: ClientCommand;
 }
 
-/** What commander hands back: only what was on the command line. */
-export interface RawFlags {
+/** What commander hands back: only what was on the command line (the OAuth flags included). */
+export interface RawFlags extends OAuthRawFlags {
   serverUrl?: string;
   transport?: string;
   header?: string[];
@@ -103,7 +104,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--list-tools', `list the server's tools and exit (env ${ENV.listTools})`))
     .addOption(new Option('--list-resources', `list the server's resources and exit (env ${ENV.listResources})`))
     .addOption(new Option('--list-prompts', `list the server's prompts and exit (env ${ENV.listPrompts})`))
-    .addOption(new Option('-c, --call <spec>', `call a tool: "TOOL ARGS" and exit (env ${ENV.call})`))
+    .addOption(new Option('-c, --call <spec>', `call a tool: "TOOL ARGS" and exit (env ${ENV.call})`));
+  registerOAuthOptions(program);
+  program
     .addHelpText('after', EXAMPLES)
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(true)

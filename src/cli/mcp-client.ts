@@ -18,6 +18,8 @@ import { createLogger, type Logger, type LogLevel } from '../shared/logger.js';
 import { loadEnvironment } from './client-env.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './client-exit-codes.js';
 import { buildClientFetch, type ClientFetch } from './client-fetch.js';
+import { createOAuthFetch, resolveOAuthCliOptions, runOAuthCommand, type OAuthDeps } from './client-oauth.js';
+import type { FetchLike } from '../client/fetch-types.js';
 import { ENV, parseArgv, resolveClientOptions, type ClientOptions, type Env } from './client-options.js';
 import { printCallResult, printListing, type OutputStreams } from './client-output.js';
 
@@ -108,10 +110,30 @@ export async function runClient(proc: ClientProcess): Promise<number> {
   let http: ClientFetch | undefined;
   try {
     const { env } = loadEnvironment(proc.env, proc.cwd, parsed.flags.envFile ?? (proc.env[ENV.envFile] || undefined));
-    const options = resolveClientOptions(parsed.flags, env);
+    const resolved = resolveClientOptions(parsed.flags, env);
+    const oauth = resolveOAuthCliOptions(parsed.flags, env, parsed.flags.envFile);
+    // In env-file credentials mode MCP_CLIENT_ACCESS_TOKEN is a stored OAuth token, not a static bearer.
+    const options = oauth.credentialsFile ? { ...resolved, bearer: parsed.flags.bearer } : resolved;
     log = makeLogger(proc, options.logLevel);
     const url = checkServerUrl(options.serverUrl, options.allowHttp);
-    http = buildClientFetch(options, { env });
+    const oauthDeps: OAuthDeps = {
+      serverUrl: url.href,
+      logger: log,
+      stdout: proc.stdout,
+      stderr: proc.stderr,
+      json: options.json,
+      staticAuthorization: options.bearer !== undefined || options.headers.some((h) => /^\s*authorization\s*:/i.test(h)),
+    };
+    let base: FetchLike | undefined;
+    http = buildClientFetch(options, {
+      env,
+      wrapFetch: (f) => {
+        base = f;
+        return oauth.action ? f : (createOAuthFetch(oauth, { ...oauthDeps, fetch: f }) ?? f);
+      },
+    });
+    const oauthExit = await runOAuthCommand(oauth, { ...oauthDeps, ...(base ? { fetch: base } : {}) });
+    if (oauthExit !== undefined) return oauthExit;
     if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log);
     return await runShellCommand(options, url, http, proc, log);
   } catch (error) {
