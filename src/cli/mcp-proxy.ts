@@ -5,7 +5,6 @@ import { createModernHandler } from '../proxy/modern-handler.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from '../proxy/proxy-options.js';
 import { describeError, isProxyError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
-import { printProxySummary } from '../ui/proxy-summary.js';
 import { buildEdgeAuth } from './proxy-auth.js';
 import { parseProxyArgs, UsageError, type ProxyCliOptions } from './proxy-args.js';
 
@@ -87,6 +86,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     if (cli.childEra === 'auto') void modern.childEra();
     const commandLine = [options.child.command, ...options.child.args].join(' ');
     if (process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40) {
+      // ink (and its layout engine) is loaded only when a person is watching.
+      const { printProxySummary } = await import('../ui/proxy-summary.js');
       printProxySummary(process.stderr, { url: proxy.url, command: commandLine, maxSessions: options.maxSessions, sessionTimeoutS: cli.sessionTimeout, protection: protectionLabel(cli), version: options.version });
     }
     logger.info('listening', { url: proxy.url, command: commandLine, protection: protectionLabel(cli) });
