@@ -14,6 +14,7 @@ import type { OpenBrowser } from '../oauth/browser.js';
 import { parseClientPatch } from '../oauth/registration.js';
 import { ClientError, describeError, isOAuthFlowError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { flagOrEnvBoolean } from './flag-values.js';
 import { createProgressReporter, formatStatus, maskSecrets, type ErrStream } from './client-oauth-output.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -102,15 +103,6 @@ export function registerOAuthOptions(command: Command): Command {
     .addOption(new Option('--delete-client', `delete the client registration at the server, then locally (env ${e.deleteClient})`));
 }
 
-function bool(name: string, flag: boolean | undefined, raw: string | undefined): boolean {
-  if (flag !== undefined) return flag;
-  if (raw === undefined) return false;
-  const v = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-  throw new ClientError('CONFIG_INVALID', `${name} must be true or false, got ${JSON.stringify(raw)}`);
-}
-
 function positive(name: string, raw: string, max: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0 || n > max) throw new ClientError('CONFIG_INVALID', `${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(raw)}`);
@@ -127,24 +119,24 @@ export function resolveOAuthCliOptions(flags: OAuthRawFlags, env: Env, credentia
   const home = env.HOME || homedir();
   const configDir = resolve(pick(flags.configDir, 'configDir') ?? join(env.XDG_CONFIG_HOME || join(home, '.config'), 'mcp-client'));
   const actions: OAuthAction[] = [];
-  if (bool('--login', flags.login, env[e.login])) actions.push('login');
-  if (bool('--logout', flags.logout, env[e.logout])) actions.push('logout');
-  if (bool('--token', flags.token, env[e.token])) actions.push('token');
-  if (bool('--get-client-info', flags.getClientInfo, env[e.getClientInfo])) actions.push('get-client-info');
+  if (flagOrEnvBoolean('--login', flags.login, env[e.login])) actions.push('login');
+  if (flagOrEnvBoolean('--logout', flags.logout, env[e.logout])) actions.push('logout');
+  if (flagOrEnvBoolean('--token', flags.token, env[e.token])) actions.push('token');
+  if (flagOrEnvBoolean('--get-client-info', flags.getClientInfo, env[e.getClientInfo])) actions.push('get-client-info');
   const update = pick(flags.updateClient, 'updateClient');
   if (update !== undefined) actions.push('update-client');
-  if (bool('--delete-client', flags.deleteClient, env[e.deleteClient])) actions.push('delete-client');
+  if (flagOrEnvBoolean('--delete-client', flags.deleteClient, env[e.deleteClient])) actions.push('delete-client');
   if (actions.length > 1) throw new ClientError('CONFIG_INVALID', `use only one of --login, --logout, --token, --get-client-info, --update-client, --delete-client (got ${actions.join(', ')})`);
-  const logoutAll = bool('--all', flags.all, env[e.all]);
+  const logoutAll = flagOrEnvBoolean('--all', flags.all, env[e.all]);
   if (logoutAll && actions[0] !== 'logout') throw new ClientError('CONFIG_INVALID', '--all only goes with --logout');
   const port = pick(flags.callbackPort, 'callbackPort');
   const timeout = pick(flags.authTimeout, 'authTimeout');
   const options: OAuthCliOptions = {
     clientName: pick(flags.clientName, 'clientName') ?? 'mcp-client',
     authTimeoutMs: timeout === undefined ? 300_000 : positive('--auth-timeout', timeout, 86_400) * 1000,
-    openBrowser: flags.browser === false ? false : !bool('MCP_CLIENT_NO_BROWSER', undefined, env[e.noBrowser]),
+    openBrowser: flags.browser === false ? false : !flagOrEnvBoolean('MCP_CLIENT_NO_BROWSER', undefined, env[e.noBrowser]),
     configDir,
-    showSecrets: bool('--show-secrets', flags.showSecrets, env[e.showSecrets]),
+    showSecrets: flagOrEnvBoolean('--show-secrets', flags.showSecrets, env[e.showSecrets]),
     logoutAll,
   };
   const clientId = credentialsFile ? flags.clientId : pick(flags.clientId, 'clientId');

@@ -10,6 +10,7 @@ import { isLogLevel, type LogLevel } from '../shared/logger.js';
 import type { ListKind } from '../client/list-command.js';
 import type { TransportMode } from '../client/remote-channel.js';
 import { registerOAuthOptions, type OAuthRawFlags } from './client-oauth.js';
+import { flagOrEnvBoolean } from './flag-values.js';
 
 export type ClientCommand = { kind: 'bridge' } | { kind: 'list'; what: ListKind } | { kind: 'call'; spec: string };
 
@@ -135,13 +136,6 @@ export function parseArgv(args: readonly string[]): ParsedArgv {
   return { kind: 'flags', flags: { ...flags, serverUrl: program.args[0] } };
 }
 
-function parseBoolean(name: string, value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-  throw new ClientError('CONFIG_INVALID', `${name} must be true or false, got ${JSON.stringify(value)}`);
-}
-
 function parseSeconds(name: string, value: string, allowZero: boolean): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
@@ -151,9 +145,7 @@ function parseSeconds(name: string, value: string, allowZero: boolean): number {
 }
 
 function flagOrEnvBool(flag: boolean | undefined, env: Env, key: keyof typeof ENV): boolean {
-  if (flag !== undefined) return flag;
-  const raw = env[ENV[key]];
-  return raw === undefined ? false : parseBoolean(ENV[key], raw);
+  return flagOrEnvBoolean(ENV[key], flag, env[ENV[key]]);
 }
 
 function resolveCommand(flags: RawFlags, env: Env): ClientCommand {

@@ -1,0 +1,11 @@
+import { ClientError } from '../shared/errors.js';
+
+/** A boolean flag's value: the flag when given, else its environment variable (1/true/yes/on, 0/false/no/off), else false. */
+export function flagOrEnvBoolean(name: string, flag: boolean | undefined, raw: string | undefined): boolean {
+  if (flag !== undefined) return flag;
+  if (raw === undefined) return false;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new ClientError('CONFIG_INVALID', `${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
