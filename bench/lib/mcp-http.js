@@ -5,13 +5,13 @@ import { Pool } from 'undici';
 
 export const PROTOCOL_VERSION = '2025-11-25';
 
-const INITIALIZE = JSON.stringify({
+export const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
   id: 0,
   method: 'initialize',
   params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'mcp-bridge-bench', version: '1.0.0' } },
 });
-const INITIALIZED = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
+export const INITIALIZED = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
 
 /**
  * A keep-alive connection pool to one MCP endpoint.

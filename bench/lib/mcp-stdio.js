@@ -1,15 +1,8 @@
 // The stdio floor: the echo server spawned directly, newline-delimited JSON on its pipes, no relay.
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { PROTOCOL_VERSION } from './mcp-http.js';
+import { INITIALIZE, INITIALIZED } from './mcp-http.js';
 
-const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'mcp-bridge-bench', version: '1.0.0' } },
-});
-const INITIALIZED = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
 
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const live = new Set();

@@ -14,10 +14,9 @@ import type { OpenBrowser } from '../oauth/browser.js';
 import { parseClientPatch } from '../oauth/registration.js';
 import { ClientError, describeError, isOAuthFlowError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { flagOrEnvBoolean } from './flag-values.js';
+import { flagOrEnvBoolean, type Env } from './flag-values.js';
 import { createProgressReporter, formatStatus, maskSecrets, type ErrStream } from './client-oauth-output.js';
 
-export type Env = Readonly<Record<string, string | undefined>>;
 
 export const OAUTH_ENV = {
   clientId: 'MCP_CLIENT_ID',

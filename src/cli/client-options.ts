@@ -10,7 +10,7 @@ import { isLogLevel, type LogLevel } from '../shared/logger.js';
 import type { ListKind } from '../client/list-command.js';
 import type { TransportMode } from '../client/remote-channel.js';
 import { registerOAuthOptions, type OAuthRawFlags } from './client-oauth.js';
-import { flagOrEnvBoolean } from './flag-values.js';
+import { flagOrEnvBoolean, type Env } from './flag-values.js';
 
 export type ClientCommand = { kind: 'bridge' } | { kind: 'list'; what: ListKind } | { kind: 'call'; spec: string };
 
@@ -45,7 +45,7 @@ export interface RawFlags extends OAuthRawFlags {
   call?: string;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from './flag-values.js';
 
 export const ENV = {
   serverUrl: 'MCP_SERVER_URL',

@@ -1,5 +1,8 @@
 import { ClientError } from '../shared/errors.js';
 
+/** The environment as the CLI reads it (process env merged with .env). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
 /** A boolean flag's value: the flag when given, else its environment variable (1/true/yes/on, 0/false/no/off), else false. */
 export function flagOrEnvBoolean(name: string, flag: boolean | undefined, raw: string | undefined): boolean {
   if (flag !== undefined) return flag;

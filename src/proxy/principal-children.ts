@@ -1,6 +1,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { ChildEra } from './child-era-probe.js';
 import { PrincipalChild, type PrincipalChildConfig } from './principal-child.js';
+import { reapIntervalMs } from './session-manager.js';
 
 export interface PrincipalChildrenConfig extends PrincipalChildConfig {
   maxSessions: number;
@@ -26,8 +27,7 @@ export class PrincipalChildren {
 
   constructor(cfg: PrincipalChildrenConfig) {
     this.#cfg = cfg;
-    const every = Math.max(50, Math.min(5_000, Math.floor(cfg.sessionTimeoutMs / 4)));
-    this.#reaper = setInterval(() => this.reap(), every);
+    this.#reaper = setInterval(() => this.reap(), reapIntervalMs(cfg.sessionTimeoutMs));
     this.#reaper.unref();
   }
 

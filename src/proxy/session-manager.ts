@@ -10,6 +10,11 @@ export interface SessionManagerConfig {
   logger: Logger;
 }
 
+/** How often to look for idle children: a quarter of the timeout, between 50 ms and 5 s. */
+export function reapIntervalMs(sessionTimeoutMs: number): number {
+  return Math.max(50, Math.min(5_000, Math.floor(sessionTimeoutMs / 4)));
+}
+
 /** 192 bits from the CSPRNG, base64url: visible ASCII as the spec requires. */
 export function newSessionId(): string {
   return randomBytes(24).toString('base64url');
@@ -23,8 +28,7 @@ export class SessionManager {
 
   constructor(cfg: SessionManagerConfig) {
     this.#cfg = cfg;
-    const every = Math.max(50, Math.min(5_000, Math.floor(cfg.sessionTimeoutMs / 4)));
-    this.#reaper = setInterval(() => this.reap(), every);
+    this.#reaper = setInterval(() => this.reap(), reapIntervalMs(cfg.sessionTimeoutMs));
     this.#reaper.unref();
   }
 
