@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebStandardStreamableHTTPServerTransport, type JSONRPCMessage } from '@modelcontextprotocol/server';
-import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, REQUEST_TIMEOUT, type JsonRpcId, type JsonRpcMessage } from '../shared/jsonrpc.js';
+import { LegacyClientAdapter } from '../shared/era-adapter/legacy-client-adapter.js';
+import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, REQUEST_TIMEOUT, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../shared/jsonrpc.js';
 import type { Logger } from '../shared/logger.js';
 import { ChildProcess, type ChildExit, type ChildOptions } from './child-process.js';
 import { describeExit, exitErrorData } from './child-exit.js';
+import { LEGACY_PROTOCOL_VERSIONS } from './era.js';
 import { InflightTable, progressTokenOf } from './inflight.js';
+import { isModernOnlyRejection } from './session-era.js';
 import { toBodylessRequest, writeWebResponse } from './web-bridge.js';
 
 export interface SessionConfig {
@@ -19,7 +22,10 @@ export interface SessionConfig {
 
 /**
  * One 2025-era MCP session: one SDK Streamable HTTP server transport toward the client and one child
- * process, with a transparent JSON-RPC relay between them.
+ * process, with a transparent JSON-RPC relay between them. A child that answers the `initialize` as a
+ * modern-only server (`isModernOnlyRejection`) switches the session to *adapted* mode: from then on
+ * every message in both directions goes through a `LegacyClientAdapter`, whose output toward the
+ * client takes the same routing (`#toClient`) as a relayed child message.
  */
 export class Session {
   readonly id: string;
@@ -33,7 +39,10 @@ export class Session {
   readonly #inflight = new InflightTable();
   readonly #queue: JsonRpcMessage[] = [];
   #getOpen = false;
-  #initializeId: JsonRpcId | undefined;
+  /** The client's `initialize`, kept until the child answers it (the adapter replays it). */
+  #initialize: JsonRpcRequest | undefined;
+  /** Set once the child turned out to be modern-only; undefined on the (unchanged) relay path. */
+  #adapter: LegacyClientAdapter | undefined;
   /** The protocol version the child agreed to in its initialize result. */
   protocolVersion: string | undefined;
   #closed = false;
@@ -54,7 +63,7 @@ export class Session {
     this.#transport.onclose = () => void this.close('session ended');
     void this.#transport.start();
     this.#child = new ChildProcess({ ...cfg.child, logger: this.#log });
-    this.#child.onmessage = (m) => this.#fromChild(m);
+    this.#child.onmessage = (m) => this.#toClient(m);
     void this.#child.exited.then((exit) => this.#onChildExit(exit));
   }
 
@@ -95,6 +104,7 @@ export class Session {
     if (this.#closed) return this.#closing ?? Promise.resolve();
     this.#closed = true;
     this.#failInflight(INTERNAL_ERROR, reason);
+    this.#adapter?.close(INTERNAL_ERROR, reason);
     this.#closing = (async () => {
       await this.#transport.close();
       const exit = await this.#child.stop();
@@ -105,28 +115,39 @@ export class Session {
   }
 
   #fromClient(message: JsonRpcMessage): void {
-    this.lastActivity = this.#cfg.now();
-    if (isRequest(message)) {
-      const id = message.id;
-      if (message.method === 'initialize') this.#initializeId = id;
-      const timer = setTimeout(() => this.#onTimeout(id), this.#cfg.requestTimeoutMs);
-      this.#inflight.add(id, progressTokenOf(message), timer);
-    } else if (isNotification(message) && message.method === 'notifications/cancelled') {
-      const requestId = message.params?.requestId;
-      if (typeof requestId === 'string' || typeof requestId === 'number') this.#inflight.delete(requestId);
-    }
+    this.#track(message);
     if (!this.#child.send(message) && isRequest(message)) {
       this.#inflight.delete(message.id);
       this.#send(errorResponse(message.id, INTERNAL_ERROR, 'MCP server process is not running'));
     }
   }
 
-  #fromChild(message: JsonRpcMessage): void {
+  #fromClientAdapted(message: JsonRpcMessage): void {
+    this.#track(message);
+    this.#adapter!.fromClient(message);
+  }
+
+  /** Client-side bookkeeping common to both modes: activity, in-flight requests and their timers. */
+  #track(message: JsonRpcMessage): void {
+    this.lastActivity = this.#cfg.now();
+    if (isRequest(message)) {
+      const id = message.id;
+      if (message.method === 'initialize') this.#initialize = message;
+      const timer = setTimeout(() => this.#onTimeout(id), this.#cfg.requestTimeoutMs);
+      this.#inflight.add(id, progressTokenOf(message), timer);
+    } else if (isNotification(message) && message.method === 'notifications/cancelled') {
+      const requestId = message.params?.requestId;
+      if (typeof requestId === 'string' || typeof requestId === 'number') this.#inflight.delete(requestId);
+    }
+  }
+
+  /** Routes a message for the client (from the child, or from the adapter in adapted mode) to its stream. */
+  #toClient(message: JsonRpcMessage): void {
     const route = this.#inflight.route(message);
     if (route.kind === 'related') {
       if (route.completes) {
+        if (route.requestId === this.#initialize?.id && this.#onInitializeAnswer(message)) return;
         this.#inflight.delete(route.requestId);
-        if (route.requestId === this.#initializeId) this.#noteInitialized(message);
       }
       else if (route.isProgress) this.#inflight.timerOf(route.requestId)?.refresh();
       this.#send(message, route.requestId);
@@ -138,10 +159,35 @@ export class Session {
     }
   }
 
-  #noteInitialized(message: JsonRpcMessage): void {
-    this.#initializeId = undefined;
+  /** The answer to the client's `initialize`. True when it was consumed: the session became adapted. */
+  #onInitializeAnswer(message: JsonRpcMessage): boolean {
+    const request = this.#initialize!;
+    this.#initialize = undefined;
+    if (!this.#adapter && isModernOnlyRejection(message)) {
+      this.#adapt(request);
+      return true;
+    }
     const version = (message as { result?: { protocolVersion?: unknown } }).result?.protocolVersion;
     if (typeof version === 'string') this.protocolVersion = version;
+    return false;
+  }
+
+  /**
+   * The child serves only 2026-07-28: put the era adapter between client and child and replay the
+   * `initialize` to it (the still in-flight request is answered from the child's `server/discover`).
+   */
+  #adapt(initialize: JsonRpcRequest): void {
+    this.#log.info('the MCP server speaks only 2026-07-28: this session goes through the era adapter');
+    const adapter = new LegacyClientAdapter({
+      sendToChild: (m) => this.#child.send(m),
+      sendToClient: (m) => this.#toClient(m),
+      legacyVersions: LEGACY_PROTOCOL_VERSIONS,
+    });
+    this.#adapter = adapter;
+    this.#child.onmessage = (m) => adapter.fromChild(m);
+    this.#transport.onmessage = (m) => this.#fromClientAdapted(m as JsonRpcMessage);
+    this.#initialize = initialize;
+    adapter.fromClient(initialize);
   }
 
   #send(message: JsonRpcMessage, relatedRequestId?: JsonRpcId): void {
@@ -167,7 +213,9 @@ export class Session {
     const seconds = this.#cfg.requestTimeoutMs / 1000;
     this.#log.warn('request timed out', { requestId: id, seconds });
     this.#send(errorResponse(id, REQUEST_TIMEOUT, `Request timed out: the MCP server did not answer within ${seconds}s`));
-    this.#child.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: `timed out after ${seconds}s` } });
+    const cancel: JsonRpcMessage = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: `timed out after ${seconds}s` } };
+    if (this.#adapter) this.#adapter.fromClient(cancel);
+    else this.#child.send(cancel);
   }
 
   #failInflight(code: number, message: string, data?: unknown): void {
@@ -182,6 +230,7 @@ export class Session {
     const message = describeExit(this.#cfg.child.command, exit);
     this.#log.warn(message, { exitCode: exit.code, signal: exit.signal });
     this.#failInflight(INTERNAL_ERROR, message, exitErrorData(exit));
+    this.#adapter?.close(INTERNAL_ERROR, message);
     void this.close(message);
   }
 }
