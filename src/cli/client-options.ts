@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ClientError } from '../shared/errors.js';
 import { isLogLevel, type LogLevel } from '../shared/logger.js';
 import type { ListKind } from '../client/list-command.js';
+import type { ProtocolMode } from '../client/era-route.js';
 import type { TransportMode } from '../client/remote-channel.js';
 import { registerOAuthOptions, type OAuthRawFlags } from './client-oauth.js';
 import { flagOrEnvBoolean, type Env } from './flag-values.js';
@@ -17,6 +18,7 @@ export type ClientCommand = { kind: 'bridge' } | { kind: 'list'; what: ListKind 
 export interface ClientOptions {
   serverUrl: string;
   transport: TransportMode;
+  protocol: ProtocolMode;
   headers: string[];
   bearer: string | undefined;
   allowHttp: boolean;
@@ -31,6 +33,7 @@ export interface ClientOptions {
 export interface RawFlags extends OAuthRawFlags {
   serverUrl?: string;
   transport?: string;
+  protocol?: string;
   header?: string[];
   bearer?: string;
   allowHttp?: boolean;
@@ -50,6 +53,7 @@ export type { Env } from './flag-values.js';
 export const ENV = {
   serverUrl: 'MCP_SERVER_URL',
   transport: 'MCP_CLIENT_TRANSPORT',
+  protocol: 'MCP_CLIENT_PROTOCOL',
   header: 'MCP_CLIENT_HEADERS',
   bearer: 'MCP_CLIENT_ACCESS_TOKEN',
   allowHttp: 'MCP_CLIENT_ALLOW_HTTP',
@@ -90,6 +94,7 @@ export function buildProgram(): Command {
     .description('Bridge a local stdio MCP client to a remote Streamable HTTP (or legacy SSE) MCP server, or inspect and call it.')
     .argument('[server-url]', `remote MCP endpoint (env ${ENV.serverUrl})`)
     .addOption(new Option('--transport <mode>', `auto | http | sse (env ${ENV.transport}; default auto)`))
+    .addOption(new Option('--protocol <era>', `auto | legacy | modern: the remote's MCP era, 2025 sessions or stateless 2026-07-28 (env ${ENV.protocol}; default auto, probed)`))
     .addOption(
       new Option('-H, --header <header>', `extra request header "Name: value", repeatable; \${VAR} is expanded (env ${ENV.header}, one per line)`).argParser(
         (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
@@ -169,12 +174,18 @@ export function resolveClientOptions(flags: RawFlags, env: Env): ClientOptions {
   if (transport !== 'auto' && transport !== 'http' && transport !== 'sse') {
     throw new ClientError('CONFIG_INVALID', `--transport must be auto, http or sse, got ${JSON.stringify(transport)}`);
   }
+  const protocol = flags.protocol ?? env[ENV.protocol] ?? 'auto';
+  if (protocol !== 'auto' && protocol !== 'legacy' && protocol !== 'modern') {
+    throw new ClientError('CONFIG_INVALID', `--protocol must be auto, legacy or modern, got ${JSON.stringify(protocol)}`);
+  }
+  if (protocol === 'modern' && transport === 'sse') throw new ClientError('CONFIG_INVALID', '--protocol modern needs Streamable HTTP; legacy SSE (--transport sse) is a 2025-era transport');
   const logLevel = flags.logLevel ?? env[ENV.logLevel] ?? 'info';
   if (!isLogLevel(logLevel)) throw new ClientError('CONFIG_INVALID', `--log-level must be error, warn, info or debug, got ${JSON.stringify(logLevel)}`);
   const envHeaders = (env[ENV.header] ?? '').split(/\r?\n|\\n/).map((h) => h.trim()).filter((h) => h !== '');
   return {
     serverUrl,
     transport,
+    protocol,
     headers: flags.header ?? envHeaders,
     bearer: flags.bearer ?? (env[ENV.bearer] || undefined),
     allowHttp: flagOrEnvBool(flags.allowHttp, env, 'allowHttp'),

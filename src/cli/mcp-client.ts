@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import { runBridge } from '../client/bridge.js';
+import { runEraBridge } from '../client/era-bridge.js';
 import { runCall } from '../client/call-command.js';
 import { connectClient } from '../client/connect-client.js';
 import { listAll } from '../client/list-command.js';
@@ -54,10 +54,12 @@ async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFe
   });
   try {
     // origin + path only: a query string may carry a credential
-    log.info('bridging stdio to remote MCP server', { url: `${url.origin}${url.pathname}`, transport: options.transport });
-    await runBridge({
+    log.info('bridging stdio to remote MCP server', { url: `${url.origin}${url.pathname}`, transport: options.transport, protocol: options.protocol });
+    await runEraBridge({
       url,
       transport: options.transport,
+      protocol: options.protocol,
+      clientInfo: { name: 'mcp-client', version: packageVersion() },
       fetch: http.fetch,
       local,
       retry: { ...DEFAULT_RETRY_POLICY, budgetMs: options.reconnectTimeoutMs },
@@ -74,6 +76,7 @@ async function runShellCommand(options: ClientOptions, url: URL, http: ClientFet
   const connected = await connectClient({
     url,
     transport: options.transport,
+    protocol: options.protocol,
     fetch: http.fetch,
     timeoutMs: options.timeoutMs,
     clientInfo: { name: 'mcp-client', version: packageVersion() },

@@ -1,11 +1,15 @@
 /**
- * A one-shot SDK `Client` for the shell commands (--list-*, -c). Not the relay path. Streamable HTTP
- * first; with --transport auto, a 404/405 to the first request falls back to legacy SSE.
+ * A one-shot SDK `Client` for the shell commands (--list-*, -c). Not the relay path. The era is the
+ * SDK's version negotiation: `--protocol auto` probes `server/discover` and falls back to `initialize`
+ * (`versionNegotiation: {mode: 'auto'}`), `modern` pins 2026-07-28, `legacy` initializes directly.
+ * Streamable HTTP first; with --transport auto, a 404/405 to the first request falls back to legacy SSE.
  */
 
 import { Client, SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
 import { ClientError, describeError, isClientError } from '../shared/errors.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
+import { MODERN_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
+import type { ProtocolMode } from './era-route.js';
 import type { FetchLike } from './fetch-types.js';
 import type { TransportKind, TransportMode } from './remote-channel.js';
 import { classifyRemoteFailure } from './remote-failure.js';
@@ -13,6 +17,7 @@ import { classifyRemoteFailure } from './remote-failure.js';
 export interface ConnectClientOptions {
   url: URL;
   transport: TransportMode;
+  protocol: ProtocolMode;
   fetch: FetchLike;
   timeoutMs: number;
   clientInfo: { name: string; version: string };
@@ -41,9 +46,16 @@ export function mapConnectFailure(error: unknown, url: URL): ClientError {
   return new ClientError('CONNECT_FAILED', `cannot connect to ${url.origin}${url.pathname}: ${describeError(error)}`, { cause: error });
 }
 
+/** The SDK's negotiation mode for a `--protocol` setting (legacy SSE is always 2025-era). */
+export function negotiationFor(protocol: ProtocolMode, kind: TransportKind): 'auto' | 'legacy' | { pin: string } {
+  if (kind === 'sse' || protocol === 'legacy') return 'legacy';
+  return protocol === 'modern' ? { pin: MODERN_PROTOCOL_VERSION } : 'auto';
+}
+
 async function tryConnect(kind: TransportKind, options: ConnectClientOptions): Promise<ConnectedClient> {
   const transport = makeTransport(kind, options.url, options.fetch);
-  const client = new Client(options.clientInfo, { capabilities: {}, listMaxPages: 10_000 });
+  const mode = negotiationFor(options.protocol, kind);
+  const client = new Client(options.clientInfo, { capabilities: {}, listMaxPages: 10_000, versionNegotiation: { mode } });
   client.onerror = (error) => (options.logger ?? silentLogger).debug('remote transport error', { error });
   try {
     await client.connect(transport, { timeout: options.timeoutMs });

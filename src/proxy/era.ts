@@ -1,10 +1,7 @@
-import { classifyInboundRequest, SUPPORTED_PROTOCOL_VERSIONS, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { IncomingMessage } from 'node:http';
+import { LEGACY_PROTOCOL_VERSIONS, UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
 import { errorResponse, type JsonRpcErrorResponse } from '../shared/jsonrpc.js';
-
-/** The protocol revisions served through 2025-era sessions (everything before the stateless revision). */
-export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < '2026');
-export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];

@@ -1,6 +1,6 @@
 import { MODERN_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
 import { isErrorResponse, type JsonRpcMessage } from '../shared/jsonrpc.js';
-import { LEGACY_PROTOCOL_VERSIONS, UNSUPPORTED_PROTOCOL_VERSION } from './era.js';
+import { LEGACY_PROTOCOL_VERSIONS, UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
 
 /**
  * Whether a child's answer to a session's 2025 `initialize` says the child is **modern-only**, so the

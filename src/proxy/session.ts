@@ -5,7 +5,7 @@ import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, REQUEST_TIMEO
 import type { Logger } from '../shared/logger.js';
 import { ChildProcess, type ChildExit, type ChildOptions } from './child-process.js';
 import { describeExit, exitErrorData } from './child-exit.js';
-import { LEGACY_PROTOCOL_VERSIONS } from './era.js';
+import { LEGACY_PROTOCOL_VERSIONS } from '../shared/era-adapter/envelope.js';
 import { InflightTable, progressTokenOf } from './inflight.js';
 import { isModernOnlyRejection } from './session-era.js';
 import { toBodylessRequest, writeWebResponse } from './web-bridge.js';

@@ -36,11 +36,12 @@ describe('parseArgv', () => {
 });
 
 describe('resolveClientOptions', () => {
-  it('defaults to the bridge with auto transport', () => {
+  it('defaults to the bridge with auto transport and auto protocol', () => {
     const o = resolveClientOptions(flags(['https://h/mcp']), {});
     expect(o).toEqual({
       serverUrl: 'https://h/mcp',
       transport: 'auto',
+      protocol: 'auto',
       headers: [],
       bearer: undefined,
       allowHttp: false,
@@ -56,6 +57,7 @@ describe('resolveClientOptions', () => {
     const o = resolveClientOptions(flags([]), {
       MCP_SERVER_URL: 'https://env/mcp',
       MCP_CLIENT_TRANSPORT: 'sse',
+      MCP_CLIENT_PROTOCOL: 'legacy',
       MCP_CLIENT_HEADERS: 'A: 1\nB: 2',
       MCP_CLIENT_ACCESS_TOKEN: 'tok',
       MCP_CLIENT_ALLOW_HTTP: 'yes',
@@ -68,6 +70,7 @@ describe('resolveClientOptions', () => {
     expect(o).toMatchObject({
       serverUrl: 'https://env/mcp',
       transport: 'sse',
+      protocol: 'legacy',
       headers: ['A: 1', 'B: 2'],
       bearer: 'tok',
       allowHttp: true,
@@ -82,18 +85,21 @@ describe('resolveClientOptions', () => {
   });
 
   it('flags win over the environment', () => {
-    const o = resolveClientOptions(flags(['--transport', 'http', '--timeout', '5', '-H', 'C: 3', '-c', 'add a=1 b=2', 'https://flag/mcp']), {
+    const o = resolveClientOptions(flags(['--transport', 'http', '--protocol', 'modern', '--timeout', '5', '-H', 'C: 3', '-c', 'add a=1 b=2', 'https://flag/mcp']), {
       MCP_SERVER_URL: 'https://env/mcp',
+      MCP_CLIENT_PROTOCOL: 'legacy',
       MCP_CLIENT_TRANSPORT: 'sse',
       MCP_CLIENT_TIMEOUT: '9',
       MCP_CLIENT_HEADERS: 'A: 1',
     });
-    expect(o).toMatchObject({ serverUrl: 'https://flag/mcp', transport: 'http', timeoutMs: 5_000, headers: ['C: 3'], command: { kind: 'call', spec: 'add a=1 b=2' } });
+    expect(o).toMatchObject({ serverUrl: 'https://flag/mcp', transport: 'http', protocol: 'modern', timeoutMs: 5_000, headers: ['C: 3'], command: { kind: 'call', spec: 'add a=1 b=2' } });
   });
 
   it('rejects bad values with a message naming the flag', () => {
     expect(configError(() => resolveClientOptions(flags([]), {}))).toContain('MCP_SERVER_URL');
     expect(configError(() => resolveClientOptions(flags(['--transport', 'ws', 'https://h']), {}))).toContain('--transport');
+    expect(configError(() => resolveClientOptions(flags(['--protocol', '2026', 'https://h']), {}))).toContain('--protocol');
+    expect(configError(() => resolveClientOptions(flags(['--protocol', 'modern', '--transport', 'sse', 'https://h']), {}))).toContain('legacy SSE');
     expect(configError(() => resolveClientOptions(flags(['--timeout', '0', 'https://h']), {}))).toContain('--timeout');
     expect(configError(() => resolveClientOptions(flags(['--timeout', 'soon', 'https://h']), {}))).toContain('--timeout');
     expect(configError(() => resolveClientOptions(flags(['--log-level', 'loud', 'https://h']), {}))).toContain('--log-level');

@@ -30,10 +30,15 @@ export interface BridgeHarness {
   close(): Promise<void>;
 }
 
+/** The local client's era: SDK version negotiation `auto`, pinned to 2026-07-28, or 2025 `legacy`. */
+export type LocalEra = 'auto' | 'pinned' | 'legacy';
+
 export interface StartBridgeOptions {
   args: string[];
   env?: Record<string, string>;
   onSampling?: (params: unknown) => unknown;
+  /** Default `legacy` (what Claude Desktop speaks today). */
+  era?: LocalEra;
 }
 
 export async function startBridge(options: StartBridgeOptions): Promise<BridgeHarness> {
@@ -46,12 +51,14 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const transportErrors: Error[] = [];
-  const client = new Client({ name: 'bridge-test', version: '1.0.0' }, { capabilities: { sampling: {} } });
+  const mode = options.era === 'auto' ? 'auto' : options.era === 'pinned' ? { pin: '2026-07-28' } : 'legacy';
+  const client = new Client({ name: 'bridge-test', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} }, versionNegotiation: { mode } });
   client.onerror = (error) => transportErrors.push(error);
   client.setRequestHandler('sampling/createMessage', async (request) => {
     const reply = options.onSampling?.(request.params) ?? 'sampled by the local client';
     return { role: 'assistant', content: { type: 'text', text: String(reply) }, model: 'test-model' };
   });
+  client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Ada' } }));
   await client.connect(transport, { timeout: 15_000 });
   return {
     client,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LEGACY_PROTOCOL_VERSIONS } from '../../src/proxy/era.js';
+import { LEGACY_PROTOCOL_VERSIONS } from '../../src/shared/era-adapter/envelope.js';
 import { isModernOnlyRejection } from '../../src/proxy/session-era.js';
 import type { JsonRpcMessage } from '../../src/shared/jsonrpc.js';
 

@@ -1,7 +1,19 @@
-import type { JsonRpcRequest } from '../jsonrpc.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/client';
+import type { JsonRpcMessage, JsonRpcRequest } from '../jsonrpc.js';
 
 /** The stateless revision; the only modern one this project speaks. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** The 2025-era revisions (initialize handshake), newest first. */
+export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < MODERN_PROTOCOL_VERSION);
+
+/** The JSON-RPC error code of the 2026-07-28 revision for an unsupported protocol version. */
+export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
+/** Whether a revision belongs to the stateless (2026-07-28 and later) era. */
+export function isModernVersion(version: unknown): boolean {
+  return typeof version === 'string' && version >= MODERN_PROTOCOL_VERSION;
+}
 
 export const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
 export const CLIENT_INFO_KEY = 'io.modelcontextprotocol/clientInfo';
@@ -61,4 +73,18 @@ export function withEnvelope(request: JsonRpcRequest, envelope: Envelope): JsonR
 export function withMeta(params: JsonObject | undefined, meta: JsonObject): JsonObject {
   const { _meta: _dropped, ...rest } = params ?? {};
   return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
+}
+
+const ENVELOPE_KEYS: readonly string[] = [PROTOCOL_VERSION_KEY, CLIENT_INFO_KEY, CLIENT_CAPABILITIES_KEY, LOG_LEVEL_KEY];
+
+/**
+ * The message without the envelope keys in `params._meta`, for a 2025-era peer behind HTTP: there the
+ * envelope is not ignorable, because a dual-era server classifies an enveloped request as 2026-07-28.
+ */
+export function withoutEnvelope(message: JsonRpcMessage): JsonRpcMessage {
+  if (!('method' in message)) return message;
+  const meta = metaOf(message.params);
+  if (!meta || !ENVELOPE_KEYS.some((k) => k in meta)) return message;
+  const rest = Object.fromEntries(Object.entries(meta).filter(([k]) => !ENVELOPE_KEYS.includes(k)));
+  return { ...message, params: withMeta(message.params, rest) };
 }
