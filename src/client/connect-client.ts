@@ -5,14 +5,15 @@
  * Streamable HTTP first; with --transport auto, a 404/405 to the first request falls back to legacy SSE.
  */
 
-import { Client, SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
+import { Client, SdkHttpError, SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
 import { ClientError, describeError, isClientError } from '../shared/errors.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
-import { MODERN_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
+import { isObject, MODERN_PROTOCOL_VERSION, UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
 import type { ProtocolMode } from './era-route.js';
 import type { FetchLike } from './fetch-types.js';
 import type { TransportKind, TransportMode } from './remote-channel.js';
 import { classifyRemoteFailure } from './remote-failure.js';
+import { jsonRpcErrorOf } from './remote-era-probe.js';
 
 export interface ConnectClientOptions {
   url: URL;
@@ -35,9 +36,21 @@ function makeTransport(kind: TransportKind, url: URL, fetch: FetchLike): Transpo
   return kind === 'http' ? new StreamableHTTPClientTransport(url, { fetch }) : new SSEClientTransport(url, { fetch });
 }
 
+/** The revisions a server named when it refused ours (HTTP 400 with -32022), if that is what happened. */
+function refusedVersion(error: unknown): string[] | undefined {
+  if (!(error instanceof SdkHttpError) || error.status !== 400) return undefined;
+  const rpc = jsonRpcErrorOf(typeof error.data.text === 'string' ? error.data.text : undefined);
+  if (rpc?.code !== UNSUPPORTED_PROTOCOL_VERSION || !isObject(rpc.data) || !Array.isArray(rpc.data.supported)) return undefined;
+  return rpc.data.supported.filter((v): v is string => typeof v === 'string');
+}
+
 /** Maps a failed connect to a ClientError, once. */
 export function mapConnectFailure(error: unknown, url: URL): ClientError {
   if (isClientError(error)) return error;
+  const supported = refusedVersion(error);
+  if (supported) {
+    return new ClientError('CONNECT_FAILED', `${url.origin}${url.pathname} does not speak this protocol revision; it supports ${supported.join(', ')} (try --protocol auto)`, { cause: error });
+  }
   const failure = classifyRemoteFailure(error, { hasSession: false, firstRequest: true });
   if (failure.kind === 'not-streamable-http') {
     return new ClientError('HTTP_STATUS', `no MCP endpoint at ${url.origin}${url.pathname} (HTTP ${failure.status})`, { cause: error });

@@ -23,7 +23,8 @@ export type ProbeVerdict = { kind: 'era'; era: Era } | { kind: 'retry'; error: C
 
 const PROBE_ID = 'mcp-client/era-probe';
 
-function jsonRpcErrorOf(text: string | undefined): { code: number; data: unknown } | undefined {
+/** The JSON-RPC error in an HTTP error body, if it carries one. */
+export function jsonRpcErrorOf(text: string | undefined): { code: number; data: unknown } | undefined {
   if (!text) return undefined;
   try {
     const body = JSON.parse(text) as unknown;

@@ -21,10 +21,12 @@ export interface RecordedModernRequest {
 export interface ModernHttpRemote {
   url: string;
   requests: RecordedModernRequest[];
+  /** `progress` calls the server stopped because the client cancelled them (aborted the POST). */
+  abandoned: number;
   close(): Promise<void>;
 }
 
-type Build = (ctx: unknown, opts: { name: string; handles: Map<string, string>; onTouch: (uri: string) => Promise<void> }) => McpServer;
+type Build = (ctx: unknown, opts: { name: string; handles: Map<string, string>; onTouch: (uri: string) => Promise<void>; onAbandoned: () => void }) => McpServer;
 
 export async function startModernHttpRemote(name = 'modern-http-remote'): Promise<ModernHttpRemote> {
   const handles = new Map<string, string>();
@@ -32,7 +34,8 @@ export async function startModernHttpRemote(name = 'modern-http-remote'): Promis
   // eslint-disable-next-line prefer-const -- assigned after the handler it is used by
   let handler: ReturnType<typeof createMcpHandler>;
   const onTouch = async (uri: string): Promise<void> => handler.notify.resourceUpdated(uri);
-  handler = createMcpHandler((ctx) => build(ctx, { name, handles, onTouch }), { legacy: 'reject' });
+  const stats = { abandoned: 0 };
+  handler = createMcpHandler((ctx) => build(ctx, { name, handles, onTouch, onAbandoned: () => (stats.abandoned += 1) }), { legacy: 'reject' });
   const serve = toNodeHandler(handler);
   const requests: RecordedModernRequest[] = [];
   const server = createServer((req, res) => {
@@ -44,6 +47,9 @@ export async function startModernHttpRemote(name = 'modern-http-remote'): Promis
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     requests,
+    get abandoned() {
+      return stats.abandoned;
+    },
     close: async () => {
       await handler.close();
       server.closeAllConnections();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readEnvelope, withEnvelope } from '../../src/shared/era-adapter/envelope.js';
+import { readEnvelope, withEnvelope, withoutEnvelope } from '../../src/shared/era-adapter/envelope.js';
 import {
   acknowledgement, completeResult, discoverFromInitialize, filterMatches, honouredFilter, initializeFromDiscover, inputRequestOf,
   logLevelPasses, readFilter, stampSubscription, uncoveredCapabilities,
@@ -59,5 +59,20 @@ describe('era adapter: pure translations', () => {
     expect(logLevelPasses('error', 'warning')).toBe(true);
     expect(logLevelPasses('debug', 'info')).toBe(false);
     expect(logLevelPasses('odd', 'info')).toBe(true);
+  });
+});
+
+describe('withoutEnvelope', () => {
+  it('takes the envelope keys out of params._meta and keeps everything else', () => {
+    const m = { jsonrpc: '2.0' as const, id: 1, method: 'tools/call', params: { name: 'x', _meta: { progressToken: 3, 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 'c' }, 'io.modelcontextprotocol/logLevel': 'info', other: 1 } } };
+    expect(withoutEnvelope(m)).toEqual({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', _meta: { progressToken: 3, other: 1 } } });
+    expect(withoutEnvelope({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } } })).toEqual({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+  });
+
+  it('returns messages without an envelope unchanged (same object)', () => {
+    const plain = { jsonrpc: '2.0' as const, id: 1, method: 'ping' };
+    expect(withoutEnvelope(plain)).toBe(plain);
+    const response = { jsonrpc: '2.0' as const, id: 1, result: { _meta: { 'io.modelcontextprotocol/protocolVersion': 'x' } } };
+    expect(withoutEnvelope(response)).toBe(response);
   });
 });
