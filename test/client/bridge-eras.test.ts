@@ -11,7 +11,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRawBridge, startBridge, stopRawBridge, type BridgeHarness, type LocalEra } from '../helpers/client-bridge.js';
-import { startModernProxy } from '../helpers/modern-harness.js';
+import { headerAuth, startModernProxy } from '../helpers/modern-harness.js';
 import { startModernHttpRemote } from '../helpers/modern-http-remote.js';
 import { startTestProxy, textOf } from '../helpers/proxy-harness.js';
 
@@ -154,4 +154,31 @@ describe('mcp-client bridge, 2026-07-28 wire', () => {
       await stopRawBridge(raw);
     }
   });
+});
+
+describe('mcp-client bridge, principal isolation behind mcp-proxy', () => {
+  let proxy: Awaited<ReturnType<typeof startModernProxy>>;
+  beforeAll(async () => {
+    proxy = await startModernProxy('modern', { auth: headerAuth });
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  for (const era of ['pinned', 'legacy'] as const) {
+    it(`${era} local clients of two principals reach two children; one's handle is unknown to the other`, async () => {
+      const as = (who: string): Promise<BridgeHarness> => startBridge({ args: ['--header', `x-test-principal: ${who}-${era}`, proxy.url], era });
+      const [a, b] = [await as('alice'), await as('bob')];
+      try {
+        const handle = textOf(await a.client.callTool({ name: 'mint_handle', arguments: { value: 'alpha' } }));
+        expect(textOf(await a.client.callTool({ name: 'read_handle', arguments: { handle } }))).toBe('alpha');
+        expect(textOf(await b.client.callTool({ name: 'read_handle', arguments: { handle } }))).toBe(`unknown handle ${handle}`);
+        const [pa, pb] = [textOf(await a.client.callTool({ name: 'pid', arguments: {} })), textOf(await b.client.callTool({ name: 'pid', arguments: {} }))];
+        expect(pa).not.toBe(pb);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  }
 });

@@ -1,13 +1,24 @@
+import type { IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startProxy, type RunningProxy } from '../../src/proxy/http-server.js';
 import { createModernHandler, type ChildEraSetting, type ModernRequestHandler } from '../../src/proxy/modern-handler.js';
-import { PROXY_DEFAULTS, type ProxyOptions } from '../../src/proxy/proxy-options.js';
+import { PROXY_DEFAULTS, type EdgeAuthenticator, type ProxyOptions } from '../../src/proxy/proxy-options.js';
 import { ChildEraCache } from '../../src/proxy/child-era-probe.js';
 import { FIXTURE, memoryLogger } from './proxy-harness.js';
 
 export const MODERN_FIXTURE = fileURLToPath(new URL('../fixtures/modern-server.mjs', import.meta.url));
 export const EVERYTHING = fileURLToPath(new URL('../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url));
+
+/** A tiny edge authenticator for tests: the `x-test-principal` header names the principal. */
+export const headerAuth: EdgeAuthenticator = {
+  authenticate: async (req: IncomingMessage) => {
+    const who = req.headers['x-test-principal'];
+    return typeof who === 'string' && who !== ''
+      ? { ok: true, principal: who }
+      : { ok: false, status: 401, headers: {}, body: { error: 'no principal' } };
+  },
+};
 
 export type ChildKind = 'modern' | 'legacy' | 'everything';
 

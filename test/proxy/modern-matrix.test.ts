@@ -1,19 +1,7 @@
-import type { IncomingMessage } from 'node:http';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EdgeAuthenticator } from '../../src/proxy/proxy-options.js';
-import { connectEra, startModernProxy, type ChildKind, type ClientEra, type ModernTestProxy } from '../helpers/modern-harness.js';
+import { connectEra, headerAuth, startModernProxy, type ChildKind, type ClientEra, type ModernTestProxy } from '../helpers/modern-harness.js';
 import { alive, textOf, waitFor } from '../helpers/proxy-harness.js';
-
-/** A tiny edge authenticator for tests: the `x-test-principal` header names the principal. */
-const headerAuth: EdgeAuthenticator = {
-  authenticate: async (req: IncomingMessage) => {
-    const who = req.headers['x-test-principal'];
-    return typeof who === 'string' && who !== ''
-      ? { ok: true, principal: who }
-      : { ok: false, status: 401, headers: {}, body: { error: 'no principal' } };
-  },
-};
 
 interface ChildSpec {
   serverName: RegExp;
