@@ -49,10 +49,38 @@ describe('LegacyClientAdapter: a 2025-era client on a modern peer (real modern f
     expect(await next((m) => 'id' in m && m.id === 4)).toMatchObject({ result: { content: [{ text: 'sampled: pong' }] } });
 
     adapter.fromClient({ jsonrpc: '2.0', id: 5, method: 'resources/subscribe', params: { uri: 'test://r/0' } });
+    // Answered once the peer acknowledged the listen carrying the URI, so no update can be missed after it.
     expect(await next((m) => 'id' in m && m.id === 5)).toEqual({ jsonrpc: '2.0', id: 5, result: {} });
-    await new Promise((r) => setTimeout(r, 200)); // the listen is acknowledged by the peer asynchronously
     adapter.fromClient({ jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'touch', arguments: { uri: 'test://r/0' } } });
     const update = await next((m) => 'method' in m && m.method === 'notifications/resources/updated');
     expect(update).toEqual({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'test://r/0', _meta: {} } });
+  });
+
+  it('a cancelled request is forgotten at once, closed at the peer, and never answered', async () => {
+    const { adapter, got, next } = setup();
+    adapter.fromClient({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'old', version: '1' } } });
+    await next((m) => 'id' in m && m.id === 1);
+    adapter.fromClient({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'progress', arguments: { steps: 5, delayMs: 100 }, _meta: { progressToken: 'p' } } });
+    await next((m) => 'method' in m && m.method === 'notifications/progress');
+    expect(adapter.inflight).toBe(1);
+    adapter.fromClient({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2, reason: 'user' } });
+    expect(adapter.inflight).toBe(0);
+    adapter.fromClient({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { message: 'after' } } });
+    expect(await next((m) => 'id' in m && m.id === 3)).toMatchObject({ result: { content: [{ text: 'echo: after' }] } });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(got.some((m) => 'id' in m && m.id === 2)).toBe(false);
+  });
+
+  it('a request cancelled while its input_required question is out is not retried', async () => {
+    const { adapter, got, next } = setup();
+    adapter.fromClient({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { sampling: {} }, clientInfo: { name: 'old', version: '1' } } });
+    await next((m) => 'id' in m && m.id === 1);
+    adapter.fromClient({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'sample', arguments: { prompt: 'x' } } });
+    const ask = await next((m) => 'method' in m && m.method === 'sampling/createMessage');
+    adapter.fromClient({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2 } });
+    adapter.fromClient({ jsonrpc: '2.0', id: (ask as { id: string }).id, result: { role: 'assistant', content: { type: 'text', text: 'late' }, model: 'm' } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(adapter.inflight).toBe(0);
+    expect(got.some((m) => 'id' in m && m.id === 2)).toBe(false);
   });
 });
