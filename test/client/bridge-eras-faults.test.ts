@@ -3,21 +3,11 @@
  * the protocol probe runs, and cancellation on the stateless route (it aborts the request's POST).
  */
 
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRawBridge, stopRawBridge } from '../helpers/client-bridge.js';
+import { freePort, spawnRawBridge, stopRawBridge } from '../helpers/client-bridge.js';
 import { startModernHttpRemote, type ModernHttpRemote } from '../helpers/modern-http-remote.js';
 
 const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('mcp-client era router', () => {
   let remote: ModernHttpRemote;
@@ -37,7 +27,7 @@ describe('mcp-client era router', () => {
   });
 
   it('an unreachable remote during the probe is retried for the budget, then the waiting request gets an error and the exit code is 1', async () => {
-    const raw = spawnRawBridge(['--reconnect-timeout', '1', `http://127.0.0.1:${await closedPort()}/mcp`]);
+    const raw = spawnRawBridge(['--reconnect-timeout', '1', `http://127.0.0.1:${await freePort()}/mcp`]);
     try {
       raw.send({ jsonrpc: '2.0', id: 'first', method: 'server/discover', params: { _meta: envelope } });
       const answer = await raw.waitFor((m) => m.id === 'first', 10_000);

@@ -11,7 +11,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRawBridge, startBridge, stopRawBridge, type BridgeHarness, type LocalEra } from '../helpers/client-bridge.js';
-import { headerAuth, startModernProxy } from '../helpers/modern-harness.js';
+import { headerAuth, startModernProxy, subscribeAndAwaitUpdate } from '../helpers/modern-harness.js';
 import { startModernHttpRemote } from '../helpers/modern-http-remote.js';
 import { startTestProxy, textOf } from '../helpers/proxy-harness.js';
 
@@ -46,30 +46,6 @@ function expectedRoute(local: LocalEra, remote: RemoteKind): string {
   return modernLocal ? 'modern-on-legacy' : 'legacy';
 }
 
-async function awaitUpdate(client: Client, era: LocalEra, spec: RemoteSpec): Promise<string> {
-  let resolveUpdate!: (uri: string) => void;
-  const updated = new Promise<string>((r) => (resolveUpdate = r));
-  client.setNotificationHandler('notifications/resources/updated', (n) => {
-    if (n.params.uri === spec.uri) resolveUpdate(n.params.uri);
-  });
-  let close: () => Promise<void> = async () => undefined;
-  if (era === 'legacy') {
-    await client.subscribeResource({ uri: spec.uri });
-  } else {
-    const sub = await client.listen({ resourceSubscriptions: [spec.uri] });
-    close = () => sub.close();
-  }
-  await spec.touch?.(client, spec.uri);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((_, reject) => (timer = setTimeout(() => reject(new Error('no resources/updated within 8s')), 8_000)));
-  try {
-    return await Promise.race([updated, timeout]);
-  } finally {
-    clearTimeout(timer);
-    await close();
-  }
-}
-
 for (const kind of ['modern-only', 'legacy-only', 'dual-era'] as const) {
   describe(`mcp-client bridge on a ${kind} remote`, () => {
     const spec = REMOTES[kind];
@@ -101,7 +77,7 @@ for (const kind of ['modern-only', 'legacy-only', 'dual-era'] as const) {
 
           expect(textOf(await client.callTool({ name: 'sample', arguments: { prompt: 'ping' } }))).toContain('from the local client');
           expect(textOf(await client.callTool({ name: 'elicit', arguments: {} }))).toContain('Ada');
-          expect(await awaitUpdate(client, era, spec)).toBe(spec.uri);
+          expect(await subscribeAndAwaitUpdate(client, era === 'legacy', spec.uri, spec.touch)).toBe(spec.uri);
 
           expect(h.stderr()).toContain(`"route":"${expectedRoute(era, kind)}"`);
           expect(h.transportErrors).toEqual([]);

@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMessage } from '../../src/shared/jsonrpc.js';
 import { startSseOnlyServer, type SseOnlyServer } from '../fixtures/sse-only-server.js';
-import { isAlive, spawnRawBridge, startBridge, stopRawBridge, type BridgeHarness, type RawBridge } from '../helpers/client-bridge.js';
+import { freePort, isAlive, spawnRawBridge, startBridge, stopRawBridge, type BridgeHarness, type RawBridge } from '../helpers/client-bridge.js';
 import { startTestServer, type TestServer } from '../helpers/client-test-server.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -29,14 +28,6 @@ function raw(args: string[], env?: Record<string, string>): RawBridge {
   const b = spawnRawBridge(args, env);
   cleanups.push(() => stopRawBridge(b));
   return b;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 const INIT = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };

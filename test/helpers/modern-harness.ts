@@ -60,3 +60,33 @@ export async function connectEra(url: string, era: ClientEra, options: Construct
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   return client;
 }
+
+/**
+ * Opens the era's subscription to `uri` (2025: resources/subscribe; 2026-07-28: subscriptions/listen,
+ * whose acknowledgement must honour the URI), lets `touch` make the server announce a change, and
+ * resolves with the URI of the first resources/updated notification for it (8 s bound).
+ */
+export async function subscribeAndAwaitUpdate(client: Client, legacy: boolean, uri: string, touch?: (client: Client, uri: string) => Promise<unknown>): Promise<string> {
+  let resolveUpdate!: (uri: string) => void;
+  const updated = new Promise<string>((r) => (resolveUpdate = r));
+  client.setNotificationHandler('notifications/resources/updated', (n) => {
+    if (n.params.uri === uri) resolveUpdate(n.params.uri);
+  });
+  let close: () => Promise<void> = async () => undefined;
+  if (legacy) {
+    await client.subscribeResource({ uri });
+  } else {
+    const sub = await client.listen({ resourceSubscriptions: [uri] });
+    if (!sub.honoredFilter.resourceSubscriptions?.includes(uri)) throw new Error(`the listen did not honour ${uri}`);
+    close = () => sub.close();
+  }
+  await touch?.(client, uri);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((_, reject) => (timer = setTimeout(() => reject(new Error('no resources/updated within 8s')), 8_000)));
+  try {
+    return await Promise.race([updated, timeout]);
+  } finally {
+    clearTimeout(timer);
+    await close();
+  }
+}

@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEra, headerAuth, startModernProxy, type ChildKind, type ClientEra, type ModernTestProxy } from '../helpers/modern-harness.js';
+import { connectEra, headerAuth, startModernProxy, subscribeAndAwaitUpdate, type ChildKind, type ClientEra, type ModernTestProxy } from '../helpers/modern-harness.js';
 import { alive, textOf, waitFor } from '../helpers/proxy-harness.js';
 
 interface ChildSpec {
@@ -64,30 +64,6 @@ async function connect(proxy: ModernTestProxy, era: ClientEra, principal: string
   return client;
 }
 
-/** Waits for one resources/updated notification about `uri` after opening the era's subscription. */
-async function subscribeAndAwaitUpdate(client: Client, era: ClientEra, spec: ChildSpec): Promise<string> {
-  let resolveUpdate!: (uri: string) => void;
-  const updated = new Promise<string>((r) => (resolveUpdate = r));
-  client.setNotificationHandler('notifications/resources/updated', (n) => {
-    if (n.params.uri === spec.uri) resolveUpdate(n.params.uri);
-  });
-  let close: () => Promise<void> = async () => undefined;
-  if (era === 'legacy') {
-    await client.subscribeResource({ uri: spec.uri });
-  } else {
-    const sub = await client.listen({ resourceSubscriptions: [spec.uri] });
-    expect(sub.honoredFilter.resourceSubscriptions).toEqual([spec.uri]);
-    close = () => sub.close();
-  }
-  await spec.touch?.(client, spec.uri);
-  const timeout = new Promise<string>((_, reject) => setTimeout(() => reject(new Error('no resources/updated within 8s')), 8_000));
-  try {
-    return await Promise.race([updated, timeout]);
-  } finally {
-    await close();
-  }
-}
-
 for (const kind of ['modern', 'legacy', 'everything'] as const) {
   describe(`matrix: ${kind} child through mcp-proxy`, () => {
     const spec = SPECS[kind];
@@ -134,7 +110,7 @@ for (const kind of ['modern', 'legacy', 'everything'] as const) {
 
         it('delivers a resource update to a subscription', async () => {
           const client = await connect(proxy, era, 'alice');
-          expect(await subscribeAndAwaitUpdate(client, era, spec)).toBe(spec.uri);
+          expect(await subscribeAndAwaitUpdate(client, era === 'legacy', spec.uri, spec.touch)).toBe(spec.uri);
           await client.close();
         });
 
