@@ -5,6 +5,7 @@ import { ProxyError } from '../shared/errors.js';
 import { errorResponse, INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, SESSION_NOT_FOUND } from '../shared/jsonrpc.js';
 import { readBody } from './body-reader.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './edge-checks.js';
+import { directPost } from './direct-post.js';
 import { classifyRequest, echoId, requestedVersion, unsupportedVersionError } from './era.js';
 import type { ProxyOptions } from './proxy-options.js';
 import { SessionManager } from './session-manager.js';
@@ -17,6 +18,12 @@ export interface ModernHandler {
   closeAll(reason: string): Promise<void>;
 }
 
+/** Internal switches, for tests that compare the two ways of serving a request. */
+export interface ProxyTuning {
+  /** Serve plain in-session POSTs without the SDK transport (session.ts); default true. */
+  directPost?: boolean;
+}
+
 export interface RunningProxy {
   url: string;
   port: number;
@@ -26,7 +33,7 @@ export interface RunningProxy {
 
 const ANONYMOUS = undefined;
 
-export async function startProxy(opts: ProxyOptions, modern?: ModernHandler): Promise<RunningProxy> {
+export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tuning: ProxyTuning = {}): Promise<RunningProxy> {
   const log = opts.logger;
   const sessions = new SessionManager({
     maxSessions: opts.maxSessions,
@@ -44,6 +51,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler): Pr
   const allowedHostnames = hostAllowListFor(opts.host, opts.allowedHosts);
   const policy: EdgePolicy = { allowedOrigins: opts.allowedOrigins, ...(allowedHostnames ? { allowedHostnames } : {}) };
   let stopping = false;
+  const directPosts = tuning.directPost ?? true;
 
   const reject = (res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>, id: string | number | null = null, data?: unknown): void =>
     sendJson(res, status, errorResponse(id, code, message, data), headers);
@@ -85,13 +93,17 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler): Pr
         return reject(res, 400, PARSE_ERROR, 'Parse error: the body is not valid JSON', cors);
       }
     }
-    const era = classifyRequest(req, body);
-    if (era.kind === 'reject') return reject(res, era.httpStatus, era.code, era.message, cors, echoId(body), era.data);
-    if (era.kind === 'modern') {
-      if (modern) return modern.handle(req, res, body, principal, cors);
-      return sendJson(res, 400, unsupportedVersionError(echoId(body), requestedVersion(req, body)), cors);
-    }
     const sessionId = req.headers['mcp-session-id'];
+    // A plain in-session POST (direct-post.ts) is 2025-era by construction: nothing for the era classifier to decide.
+    const direct = directPosts && method === 'POST' && typeof sessionId === 'string' && sessionId !== '' ? directPost(req, body) : undefined;
+    if (!direct) {
+      const era = classifyRequest(req, body);
+      if (era.kind === 'reject') return reject(res, era.httpStatus, era.code, era.message, cors, echoId(body), era.data);
+      if (era.kind === 'modern') {
+        if (modern) return modern.handle(req, res, body, principal, cors);
+        return sendJson(res, 400, unsupportedVersionError(echoId(body), requestedVersion(req, body)), cors);
+      }
+    }
     if (typeof sessionId !== 'string' || sessionId === '') {
       if (method === 'POST' && isInitializeRequest(body)) {
         const session = sessions.create(principal, modern?.size ?? 0);
@@ -108,7 +120,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler): Pr
     if (Array.isArray(body) && !session.allowsBatches) {
       return reject(res, 400, INVALID_REQUEST, `Invalid Request: JSON-RPC batches are not allowed in protocol version ${session.protocolVersion}`, cors);
     }
-    return session.handle(req, res, body, cors);
+    return session.handle(req, res, body, cors, direct);
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebStandardStreamableHTTPServerTransport, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { LegacyClientAdapter } from '../shared/era-adapter/legacy-client-adapter.js';
-import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, REQUEST_TIMEOUT, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../shared/jsonrpc.js';
+import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, isResponse, REQUEST_TIMEOUT, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../shared/jsonrpc.js';
 import type { Logger } from '../shared/logger.js';
 import { ChildProcess, type ChildExit, type ChildOptions } from './child-process.js';
 import { describeExit, exitErrorData } from './child-exit.js';
+import { TRANSPORT_PROTOCOL_VERSIONS, type DirectPost } from './direct-post.js';
+import { DirectStreams, sseHeaders } from './direct-sse.js';
 import { LEGACY_PROTOCOL_VERSIONS } from '../shared/era-adapter/envelope.js';
 import { InflightTable, progressTokenOf } from './inflight.js';
 import { isModernOnlyRejection } from './session-era.js';
@@ -26,6 +28,10 @@ export interface SessionConfig {
  * modern-only server (`isModernOnlyRejection`) switches the session to *adapted* mode: from then on
  * every message in both directions goes through a `LegacyClientAdapter`, whose output toward the
  * client takes the same routing (`#toClient`) as a relayed child message.
+ *
+ * The hot path, a POST of an established session that the SDK transport would accept unchanged, does
+ * not go through the transport: the session writes its SSE answer itself (`DirectStreams`). Initialize,
+ * GET streams, DELETE and every POST the transport would refuse or rewrite still go through the SDK.
  */
 export class Session {
   readonly id: string;
@@ -38,6 +44,9 @@ export class Session {
   readonly #child: ChildProcess;
   readonly #inflight = new InflightTable();
   readonly #queue: JsonRpcMessage[] = [];
+  readonly #direct = new DirectStreams();
+  /** The SSE headers of a direct stream without CORS headers (most requests carry no Origin). */
+  readonly #plainSseHeaders: Record<string, string>;
   #getOpen = false;
   /** The client's `initialize`, kept until the child answers it (the adapter replays it). */
   #initialize: JsonRpcRequest | undefined;
@@ -54,11 +63,13 @@ export class Session {
     this.#cfg = cfg;
     this.lastActivity = cfg.now();
     this.#log = cfg.logger.child({ session: id.slice(0, 8) });
+    this.#plainSseHeaders = sseHeaders(id, {});
     this.#transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       maxRequestBodySize: cfg.maxBodyBytes,
+      supportedProtocolVersions: [...TRANSPORT_PROTOCOL_VERSIONS],
     });
-    this.#transport.onmessage = (m) => this.#fromClient(m as JsonRpcMessage);
+    this.#transport.onmessage = (m) => this.#deliver(m as JsonRpcMessage);
     this.#transport.onerror = (error) => this.#log.debug('transport', { error });
     this.#transport.onclose = () => void this.close('session ended');
     void this.#transport.start();
@@ -85,8 +96,14 @@ export class Session {
     return this.#closed;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, extraHeaders: Record<string, string>): Promise<void> {
+  /**
+   * Serves one HTTP request of this session. `direct` is set when the request is a POST the SDK
+   * transport would accept as it stands (direct-post.ts): once the transport went through its
+   * initialize (it then has a session id), the session answers such a POST itself.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, extraHeaders: Record<string, string>, direct?: DirectPost): Promise<void> {
     this.lastActivity = this.#cfg.now();
+    if (direct && this.#transport.sessionId !== undefined && !this.#closed) return this.#handleDirect(direct, res, extraHeaders);
     const response = await this.#transport.handleRequest(toBodylessRequest(req), parsedBody === undefined ? undefined : { parsedBody });
     if (req.method === 'GET' && response.status === 200) {
       this.#getOpen = true;
@@ -99,12 +116,26 @@ export class Session {
     await writeWebResponse(response, res, extraHeaders);
   }
 
+  /** A POST served without the SDK transport: 202 for a notification, else the request's own SSE stream. */
+  #handleDirect(direct: DirectPost, res: ServerResponse, extraHeaders: Record<string, string>): void {
+    if (direct.kind === 'notification') {
+      this.#deliver(direct.message);
+      res.writeHead(202, extraHeaders);
+      res.end();
+      return;
+    }
+    const headers = hasKeys(extraHeaders) ? sseHeaders(this.id, extraHeaders) : this.#plainSseHeaders;
+    this.#direct.open(direct.message.id, res, headers);
+    this.#deliver(direct.message);
+  }
+
   /** Ends the session: pending client requests get `reason` as an error, then the child's tree is ended. */
   close(reason: string): Promise<void> {
     if (this.#closed) return this.#closing ?? Promise.resolve();
     this.#closed = true;
     this.#failInflight(INTERNAL_ERROR, reason);
     this.#adapter?.close(INTERNAL_ERROR, reason);
+    this.#direct.closeAll();
     this.#closing = (async () => {
       await this.#transport.close();
       const exit = await this.#child.stop();
@@ -112,6 +143,12 @@ export class Session {
       this.onclosed?.(this);
     })();
     return this.#closing;
+  }
+
+  /** A message from the client, whichever way it came (SDK transport or direct POST). */
+  #deliver(message: JsonRpcMessage): void {
+    if (this.#adapter) this.#fromClientAdapted(message);
+    else this.#fromClient(message);
   }
 
   #fromClient(message: JsonRpcMessage): void {
@@ -185,12 +222,14 @@ export class Session {
     });
     this.#adapter = adapter;
     this.#child.onmessage = (m) => adapter.fromChild(m);
-    this.#transport.onmessage = (m) => this.#fromClientAdapted(m as JsonRpcMessage);
     this.#initialize = initialize;
     adapter.fromClient(initialize);
   }
 
   #send(message: JsonRpcMessage, relatedRequestId?: JsonRpcId): void {
+    // As in the SDK transport, a response belongs to the stream of the request it answers.
+    const streamOf = isResponse(message) ? message.id : relatedRequestId;
+    if (streamOf !== undefined && streamOf !== null && this.#direct.deliver(message, streamOf)) return;
     this.#transport
       .send(message as JSONRPCMessage, relatedRequestId === undefined ? undefined : { relatedRequestId })
       .catch((error: unknown) => this.#log.debug('could not deliver message to client', { error }));
@@ -233,4 +272,9 @@ export class Session {
     this.#adapter?.close(INTERNAL_ERROR, message);
     void this.close(message);
   }
+}
+
+function hasKeys(record: Record<string, string>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return true;
+  return false;
 }
