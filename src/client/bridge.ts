@@ -19,7 +19,7 @@ import { PendingRequests } from './pending-requests.js';
 import type { RemoteChannel, TransportMode } from './remote-channel.js';
 import { classifyRemoteFailure } from './remote-failure.js';
 import { RemoteSession } from './remote-session.js';
-import { nextRetryDelay, type RetryPolicy } from './retry-policy.js';
+import { nextRetryDelay, realSleep, remoteGoneError, type RetryPolicy } from './retry-policy.js';
 
 /** The local side: in production a `StdioServerTransport` over stdin/stdout. */
 export interface LocalTransport {
@@ -51,13 +51,11 @@ export interface BridgeExit {
 
 type Attempt = { ok: true } | { ok: false; error: unknown; target?: RemoteChannel; duringSend: boolean; firstSend: boolean };
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Runs until the local client closes stdin (resolves) or the remote is gone for good (rejects REMOTE_GONE). */
 export function runBridge(options: BridgeOptions): Promise<BridgeExit> {
   const log = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? realSleep;
   const { local } = options;
   const pending = new PendingRequests();
   let everConnected = false;
@@ -180,7 +178,7 @@ export function runBridge(options: BridgeOptions): Promise<BridgeExit> {
         const delay = nextRetryDelay(outageStartedAt, now(), retries, options.retry);
         const seconds = Math.round(options.retry.budgetMs / 1000);
         if (delay === undefined) {
-          fail(new ClientError('REMOTE_GONE', `remote ${options.url.origin} unreachable for ${seconds}s (${failure.error.message}); giving up`, { cause: failure.error }));
+          fail(remoteGoneError(options.url, options.retry, failure.error));
           return;
         }
         if (retries === 0) log.warn(`${failure.error.message}; retrying for up to ${seconds}s`);

@@ -5,7 +5,6 @@
  * replayed; if no route can start, buffered requests are answered with the error before it is thrown.
  */
 
-import { ClientError } from '../shared/errors.js';
 import { SERVER_ERROR } from '../shared/jsonrpc.js';
 import { silentLogger } from '../shared/logger.js';
 import { runBridge, type BridgeExit, type BridgeOptions } from './bridge.js';
@@ -13,7 +12,7 @@ import { localEraOf, remoteEraSetting, routeFor, type Era, type ProtocolMode, ty
 import { LocalGate } from './local-transports.js';
 import { runRelayedBridge } from './relayed-bridge.js';
 import { probeRemote } from './remote-era-probe.js';
-import { nextRetryDelay } from './retry-policy.js';
+import { nextRetryDelay, realSleep, remoteGoneError } from './retry-policy.js';
 import { runLegacyOnModernBridge, runModernBridge } from './stateless-bridge.js';
 
 export interface EraBridgeOptions extends BridgeOptions {
@@ -21,13 +20,11 @@ export interface EraBridgeOptions extends BridgeOptions {
   clientInfo: { name: string; version: string };
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Runs one probe until it gives a verdict, retrying an unreachable or failing remote within the budget. */
 async function settleByProbe(probe: RemoteProbe, options: EraBridgeOptions): Promise<Era> {
   const log = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? realSleep;
   let outageStartedAt: number | undefined;
   for (let attempt = 0; ; attempt += 1) {
     const verdict = await probeRemote(probe, { url: options.url, fetch: options.fetch, timeoutMs: options.requestTimeoutMs, clientInfo: options.clientInfo });
@@ -36,9 +33,7 @@ async function settleByProbe(probe: RemoteProbe, options: EraBridgeOptions): Pro
     outageStartedAt ??= now();
     const delay = nextRetryDelay(outageStartedAt, now(), attempt, options.retry);
     const seconds = Math.round(options.retry.budgetMs / 1000);
-    if (delay === undefined) {
-      throw new ClientError('REMOTE_GONE', `remote ${options.url.origin} unreachable for ${seconds}s (${verdict.error.message}); giving up`, { cause: verdict.error });
-    }
+    if (delay === undefined) throw remoteGoneError(options.url, options.retry, verdict.error);
     if (attempt === 0) log.warn(`${verdict.error.message}; retrying for up to ${seconds}s`);
     await sleep(delay);
   }

@@ -15,7 +15,8 @@ import { errorResponse, INTERNAL_ERROR, isResponse, SERVER_ERROR, type JsonRpcId
 import type { Logger } from '../shared/logger.js';
 import type { FetchLike } from './fetch-types.js';
 import { classifyRemoteFailure } from './remote-failure.js';
-import { nextRetryDelay, type RetryPolicy } from './retry-policy.js';
+import { idKey } from './pending-requests.js';
+import { nextRetryDelay, realSleep, remoteGoneError, type RetryPolicy } from './retry-policy.js';
 
 export interface ModernRemoteOptions {
   url: URL;
@@ -35,11 +36,6 @@ interface Inflight {
   abort: AbortController;
 }
 
-function keyOf(id: JsonRpcId): string {
-  return `${typeof id}:${String(id)}`;
-}
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class ModernRemote {
   readonly #opts: ModernRemoteOptions;
@@ -68,7 +64,7 @@ export class ModernRemote {
   /** Sends one request; its answer (or an error response made here) arrives through `onmessage`. */
   request(message: JsonRpcRequest): void {
     if (this.#closed) return this.#fail(message.id, 'the bridge is shutting down');
-    const key = keyOf(message.id);
+    const key = idKey(message.id);
     this.#inflight.get(key)?.abort.abort();
     const entry: Inflight = { id: message.id, abort: new AbortController() };
     this.#inflight.set(key, entry);
@@ -77,9 +73,9 @@ export class ModernRemote {
 
   /** Ends a request the local side no longer wants; true when it was in flight. */
   cancel(id: JsonRpcId): boolean {
-    const entry = this.#inflight.get(keyOf(id));
+    const entry = this.#inflight.get(idKey(id));
     if (!entry) return false;
-    this.#inflight.delete(keyOf(id));
+    this.#inflight.delete(idKey(id));
     entry.abort.abort();
     return true;
   }
@@ -100,9 +96,9 @@ export class ModernRemote {
 
   #fromRemote(message: JsonRpcMessage): void {
     if (isResponse(message) && message.id !== null) {
-      const entry = this.#inflight.get(keyOf(message.id));
+      const entry = this.#inflight.get(idKey(message.id));
       if (!entry) return; // cancelled, or not ours
-      this.#inflight.delete(keyOf(message.id));
+      this.#inflight.delete(idKey(message.id));
     }
     this.#opts.onmessage(message);
   }
@@ -112,11 +108,11 @@ export class ModernRemote {
   }
 
   #stillWanted(entry: Inflight): boolean {
-    return !this.#closed && this.#inflight.get(keyOf(entry.id)) === entry;
+    return !this.#closed && this.#inflight.get(idKey(entry.id)) === entry;
   }
 
   async #deliver(message: JsonRpcRequest, entry: Inflight): Promise<void> {
-    const sleep = this.#opts.sleep ?? defaultSleep;
+    const sleep = this.#opts.sleep ?? realSleep;
     const now = this.#opts.now ?? Date.now;
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -124,7 +120,7 @@ export class ModernRemote {
           requestSignal: entry.abort.signal,
           onRequestStreamEnd: () => {
             if (!this.#stillWanted(entry)) return;
-            this.#inflight.delete(keyOf(entry.id));
+            this.#inflight.delete(idKey(entry.id));
             this.#fail(entry.id, 'the remote closed the response stream before answering', SERVER_ERROR);
           },
         });
@@ -135,7 +131,7 @@ export class ModernRemote {
         if (!this.#stillWanted(entry)) return;
         const failure = classifyRemoteFailure(error, { hasSession: false, firstRequest: false });
         if (failure.kind !== 'unreachable') {
-          this.#inflight.delete(keyOf(entry.id));
+          this.#inflight.delete(idKey(entry.id));
           return this.#fail(entry.id, failure.error.message);
         }
         this.#outageStartedAt ??= now();
@@ -151,10 +147,9 @@ export class ModernRemote {
   #giveUp(cause: ClientError): void {
     if (this.#gone) return;
     this.#gone = true;
-    const seconds = Math.round(this.#opts.retry.budgetMs / 1000);
-    const error = new ClientError('REMOTE_GONE', `remote ${this.#opts.url.origin} unreachable for ${seconds}s (${cause.message}); giving up`, { cause });
+    const error = remoteGoneError(this.#opts.url, this.#opts.retry, cause);
     for (const entry of [...this.#inflight.values()]) {
-      this.#inflight.delete(keyOf(entry.id));
+      this.#inflight.delete(idKey(entry.id));
       entry.abort.abort();
       this.#fail(entry.id, error.message, SERVER_ERROR);
     }

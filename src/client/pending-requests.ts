@@ -14,7 +14,8 @@ export interface PendingRequest {
   sentOn?: number;
 }
 
-function keyOf(id: JsonRpcId): string {
+/** A map key for a JSON-RPC id: a string id and a numeric id with the same digits stay distinct. */
+export function idKey(id: JsonRpcId): string {
   return `${typeof id}:${String(id)}`;
 }
 
@@ -22,25 +23,25 @@ export class PendingRequests {
   private readonly entries = new Map<string, PendingRequest>();
 
   add(id: JsonRpcId, method: string): void {
-    this.entries.set(keyOf(id), { id, method });
+    this.entries.set(idKey(id), { id, method });
   }
 
   get(id: JsonRpcId): PendingRequest | undefined {
-    return this.entries.get(keyOf(id));
+    return this.entries.get(idKey(id));
   }
 
   markAttempt(id: JsonRpcId, generation: number): void {
-    const entry = this.entries.get(keyOf(id));
+    const entry = this.entries.get(idKey(id));
     if (entry) entry.attemptOn = generation;
   }
 
   markSent(id: JsonRpcId, generation: number): void {
-    const entry = this.entries.get(keyOf(id));
+    const entry = this.entries.get(idKey(id));
     if (entry) entry.sentOn = generation;
   }
 
   take(id: JsonRpcId): PendingRequest | undefined {
-    const key = keyOf(id);
+    const key = idKey(id);
     const entry = this.entries.get(key);
     this.entries.delete(key);
     return entry;

@@ -15,6 +15,7 @@ import { isNotification, isRequest, isResponse, SERVER_ERROR, type JsonRpcMessag
 import { silentLogger } from '../shared/logger.js';
 import { runBridge, type BridgeExit, type BridgeOptions } from './bridge.js';
 import { MemoryLocal } from './local-transports.js';
+import { idKey } from './pending-requests.js';
 
 /**
  * The relay's own per-request timer is effectively off: the local client owns its timeouts and cancels
@@ -28,7 +29,6 @@ export function runRelayedBridge(options: BridgeOptions): Promise<BridgeExit> {
   const log = options.logger ?? silentLogger;
   const { local } = options;
   const cancels = new Map<string, () => void>();
-  const keyOf = (id: unknown): string => `${typeof id}:${String(id)}`;
   const toLocal = (m: JsonRpcMessage): void => {
     local.send(m as JSONRPCMessage).catch((error: unknown) => log.debug('could not write to the local client', { error }));
   };
@@ -39,7 +39,7 @@ export function runRelayedBridge(options: BridgeOptions): Promise<BridgeExit> {
   local.onmessage = (message) => {
     const m = message as JsonRpcMessage;
     if (isRequest(m)) {
-      const key = keyOf(m.id);
+      const key = idKey(m.id);
       let answered = false;
       const cancel = relay.open(m, {
         id: m.id,
@@ -53,7 +53,9 @@ export function runRelayedBridge(options: BridgeOptions): Promise<BridgeExit> {
       });
       if (!answered) cancels.set(key, cancel);
     } else if (isNotification(m) && m.method === 'notifications/cancelled') {
-      const key = keyOf(m.params?.requestId);
+      const requestId = m.params?.requestId;
+      if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+      const key = idKey(requestId);
       cancels.get(key)?.();
       cancels.delete(key);
     } else {

@@ -3,6 +3,8 @@
  * from the start of the outage. Pure; the clock is injected.
  */
 
+import { ClientError } from '../shared/errors.js';
+
 export interface RetryPolicy {
   /** Give up once the remote has been unreachable this long, milliseconds. */
   budgetMs: number;
@@ -27,4 +29,13 @@ export function nextRetryDelay(outageStartedAt: number, now: number, attempt: nu
   const remaining = policy.budgetMs - elapsed;
   if (remaining <= 0) return undefined;
   return Math.min(backoffDelay(attempt, policy), remaining);
+}
+
+/** The real wait between attempts (tests inject their own). */
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The one error every route reports when the outage budget is spent. */
+export function remoteGoneError(url: URL, policy: RetryPolicy, cause: ClientError): ClientError {
+  const seconds = Math.round(policy.budgetMs / 1000);
+  return new ClientError('REMOTE_GONE', `remote ${url.origin} unreachable for ${seconds}s (${cause.message}); giving up`, { cause });
 }
