@@ -12,3 +12,11 @@ export function flagOrEnvBoolean(name: string, flag: boolean | undefined, raw: s
   if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
   throw new ClientError('CONFIG_INVALID', `${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
+
+/** The words accepted for a boolean environment variable (case-insensitive); undefined for anything else. */
+export function parseBooleanWord(raw: string): boolean | undefined {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return undefined;
+}

@@ -1,12 +1,19 @@
+/**
+ * mcp-proxy entry point: argv + environment + .env → options, a start-up check of the server command,
+ * then the HTTP server. `runProxy` takes the process as a value so the CLI is tested without process.*;
+ * `main` is the only place that touches the real process.
+ */
+
 import { createRequire } from 'node:module';
-import { config as loadDotenv } from 'dotenv';
 import { startProxy, type RunningProxy } from '../proxy/http-server.js';
 import { createModernHandler } from '../proxy/modern-handler.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from '../proxy/proxy-options.js';
-import { describeError, isProxyError } from '../shared/errors.js';
+import { checkChildStarts } from '../proxy/start-check.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { buildEdgeAuth } from './proxy-auth.js';
 import { parseProxyArgs, UsageError, type ProxyCliOptions } from './proxy-args.js';
+import { readProxyEnvironment, type EnvMap } from './proxy-environment.js';
+import { describeProxyStartError } from './proxy-start-errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -14,22 +21,42 @@ export function packageVersion(): string {
   return (require('../../package.json') as { version: string }).version;
 }
 
-/** The command for --demo: the reference "everything" server, run by this same Node. */
-function demoCommand(): string[] {
+interface TextStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export type ProxySignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** The process as the proxy CLI sees it. */
+export interface ProxyProcess {
+  argv: readonly string[];
+  env: EnvMap;
+  cwd: string;
+  execPath: string;
+  stdout: TextStream;
+  stderr: TextStream;
+  onSignal(signal: ProxySignal, handler: () => void): void;
+  exit(code: number): void;
+}
+
+/** The command for --demo: the reference "everything" server (a dependency), run by this same Node. */
+function demoCommand(execPath: string): string[] {
   try {
-    return [process.execPath, require.resolve('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'];
+    return [execPath, require.resolve('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'];
   } catch {
-    throw new UsageError('--demo needs @modelcontextprotocol/server-everything (npm i it), or give a server command');
+    throw new UsageError('--demo: the bundled demo server is missing from this installation (reinstall mcp-bridge), or give a server command');
   }
 }
 
-function makeLogger(cli: ProxyCliOptions): Logger {
-  const format = cli.logFormat === 'auto' ? (process.stderr.isTTY ? 'text' : 'json') : cli.logFormat;
-  return createLogger({ level: cli.logLevel, sink: process.stderr, format });
+function makeLogger(cli: ProxyCliOptions, stderr: TextStream): Logger {
+  const format = cli.logFormat === 'auto' ? (stderr.isTTY ? 'text' : 'json') : cli.logFormat;
+  return createLogger({ level: cli.logLevel, sink: stderr, format });
 }
 
-export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger): Promise<ProxyOptions> {
-  const [command, ...args] = cli.demo && cli.command.length === 0 ? demoCommand() : cli.command;
+export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger, proc: Pick<ProxyProcess, 'env' | 'cwd' | 'execPath'>, childBase: Record<string, string>): Promise<ProxyOptions> {
+  const [command, ...args] = cli.demo && cli.command.length === 0 ? demoCommand(proc.execPath) : cli.command;
   const base: ProxyOptions = {
     host: cli.host,
     port: cli.port,
@@ -44,7 +71,7 @@ export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger): Prom
     killGraceMs: Math.round(cli.killGrace * 1000),
     maxLineBytes: Math.max(PROXY_DEFAULTS.maxLineBytes, cli.maxBody),
     maxQueuedMessages: PROXY_DEFAULTS.maxQueuedMessages,
-    child: { command: command!, args, env: cli.env, passEnv: cli.passEnv, baseEnv: process.env, shell: cli.shell, ...(cli.cwd ? { cwd: cli.cwd } : {}) },
+    child: { command: command!, args, env: cli.env, passEnv: cli.passEnv, baseEnv: childBase, shell: cli.shell, ...(cli.cwd ? { cwd: cli.cwd } : {}) },
     version: packageVersion(),
     logger,
     now: () => Date.now(),
@@ -59,24 +86,27 @@ function protectionLabel(cli: ProxyCliOptions): string {
   return 'no auth';
 }
 
-export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  loadDotenv({ quiet: true });
+/** Runs mcp-proxy until a signal stops it. Sets the exit code through `proc.exit`. */
+export async function runProxy(proc: ProxyProcess): Promise<void> {
   let cli: ProxyCliOptions;
+  let childBase: Record<string, string>;
   try {
-    cli = parseProxyArgs(argv, process.env, packageVersion());
+    const environment = readProxyEnvironment(proc.env, proc.cwd);
+    childBase = environment.childBase;
+    cli = parseProxyArgs(proc.argv, environment.settings, packageVersion());
   } catch (error) {
-    if (error instanceof UsageError) {
-      if (error.exitCode === 0) process.stdout.write(error.output);
-      else process.stderr.write(`mcp-proxy: ${error.message}\nRun mcp-proxy --help for usage.\n`);
-      process.exitCode = error.exitCode;
-      return;
+    if (error instanceof UsageError && error.exitCode === 0) {
+      proc.stdout.write(error.output);
+      return proc.exit(0);
     }
-    throw error;
+    proc.stderr.write(`mcp-proxy: ${error instanceof Error ? error.message : String(error)}\nRun mcp-proxy --help for usage.\n`);
+    return proc.exit(2);
   }
-  const logger = makeLogger(cli);
+  const logger = makeLogger(cli, proc.stderr);
   let proxy: RunningProxy;
   try {
-    const options = await toProxyOptions(cli, logger);
+    const options = await toProxyOptions(cli, logger, proc, childBase);
+    await checkChildStarts({ ...options.child, maxLineBytes: options.maxLineBytes, killGraceMs: options.killGraceMs }, Math.round(cli.startCheck * 1000), logger);
     // 2026-07-28 clients are always served: natively by a modern child, through the era adapter by a
     // 2025-era one (--child-era picks which, `auto` probes a sibling once at start-up).
     const modern = createModernHandler(options, { childEra: cli.childEra });
@@ -85,37 +115,47 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     modern.children.countAlso(() => sessions.size);
     if (cli.childEra === 'auto') void modern.childEra();
     const commandLine = [options.child.command, ...options.child.args].join(' ');
-    if (process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40) {
+    if (proc.stderr.isTTY && (proc.stderr.columns ?? 0) >= 40) {
       // ink (and its layout engine) is loaded only when a person is watching.
       const { printProxySummary } = await import('../ui/proxy-summary.js');
-      printProxySummary(process.stderr, { url: proxy.url, command: commandLine, maxSessions: options.maxSessions, sessionTimeoutS: cli.sessionTimeout, protection: protectionLabel(cli), version: options.version });
+      printProxySummary(proc.stderr as NodeJS.WriteStream, { url: proxy.url, command: commandLine, maxSessions: options.maxSessions, sessionTimeoutS: cli.sessionTimeout, protection: protectionLabel(cli), version: options.version });
     }
     logger.info('listening', { url: proxy.url, command: commandLine, protection: protectionLabel(cli) });
   } catch (error) {
-    const code = error instanceof UsageError ? 2 : 1;
-    logger.error(isProxyError(error) ? `${describeError(error)}: ${describeError(error.cause)}` : describeError(error));
-    process.exitCode = code;
-    return;
+    const described = describeProxyStartError(error, cli);
+    logger.error(described.message, described.fields);
+    return proc.exit(error instanceof UsageError ? 2 : 1);
   }
   let stopping = false;
-  const stop = (signal: string): void => {
+  const stop = (signal: ProxySignal): void => {
     if (stopping) {
       logger.warn('second signal: exiting now', { signal });
-      process.exit(1);
+      return proc.exit(1);
     }
     stopping = true;
     logger.info('shutting down', { signal, sessions: proxy.sessions.size });
     const hardStop = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
-      process.exit(1);
+      proc.exit(1);
     }, Math.round(cli.killGrace * 1000) + 2_000);
     hardStop.unref();
     void proxy.close().then(() => {
       logger.info('stopped');
-      process.exit(0);
+      proc.exit(0);
     });
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGHUP', () => stop('SIGHUP'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) proc.onSignal(signal, () => stop(signal));
+}
+
+export function main(): Promise<void> {
+  return runProxy({
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    execPath: process.execPath,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    onSignal: (signal, handler) => process.on(signal, handler),
+    exit: (code) => process.exit(code),
+  });
 }

@@ -98,6 +98,8 @@ export class ChildProcess {
       maxLineBytes: opts.maxLineBytes,
       onLine: (line) => this.#onStdoutLine(line),
       onOversize: (bytes) => this.#log.error('child stdout line over the size cap dropped', { bytes, maxLineBytes: opts.maxLineBytes }),
+      jsonOnly: true,
+      onNonJson: (prefix, bytes) => this.#log.warn('non-JSON line on child stdout dropped', { line: prefix, bytes }),
     });
     proc.stdout.on('data', (chunk: Buffer) => framer.push(chunk));
     proc.stdout.on('end', () => framer.end());

@@ -6,6 +6,7 @@
 
 export type ProxyErrorCode =
   | 'CHILD_SPAWN_FAILED'
+  | 'CHILD_START_FAILED'
   | 'CHILD_EXITED'
   | 'CHILD_TIMEOUT'
   | 'CHILD_LINE_TOO_LONG'

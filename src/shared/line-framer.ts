@@ -3,23 +3,45 @@
  * of one line (an oversized line is dropped up to its newline and reported, the stream goes on), and
  * hands complete lines to `onLine`. Unlike the SDK's ReadBuffer it never drops unparseable lines
  * silently and never discards the whole buffer on overflow: the relay must log what it drops.
+ *
+ * With `jsonOnly`, a line whose first non-blank byte cannot start a JSON-RPC message (`{` or `[`) is
+ * decided at that byte: it is skipped as it streams, never held, and reported once with a short prefix.
+ * Only lines that may be messages are buffered, up to `maxLineBytes`.
  */
 
 export interface LineFramerOptions {
   maxLineBytes: number;
   onLine: (line: string) => void;
   onOversize: (bytes: number) => void;
+  /** Skip lines that cannot be JSON-RPC as they stream (child stdout). */
+  jsonOnly?: boolean;
+  /** A skipped non-JSON line: its first bytes (at most PREFIX_BYTES) and its whole length. */
+  onNonJson?: (prefix: string, bytes: number) => void;
 }
+
+const PREFIX_BYTES = 200;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const isBlank = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0d;
+
+type Mode = 'start' | 'keep' | 'oversize' | 'nonjson';
 
 export class LineFramer {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
-  #skipping = false;
+  #mode: Mode = 'start';
   #skippedBytes = 0;
+  #prefix: Buffer[] = [];
+  #prefixBytes = 0;
   readonly #opts: LineFramerOptions;
 
   constructor(opts: LineFramerOptions) {
     this.#opts = opts;
+  }
+
+  /** Bytes held for the current, unfinished line (what a stream without newlines costs). */
+  get bufferedBytes(): number {
+    return this.#pendingBytes + this.#prefixBytes;
   }
 
   push(chunk: Buffer): void {
@@ -38,18 +60,37 @@ export class LineFramer {
 
   /** Flushes a final unterminated line (at end of stream). */
   end(): void {
-    if (this.#pendingBytes > 0 || this.#skipping) this.#endLine();
+    if (this.#mode !== 'start' || this.#pendingBytes > 0) this.#endLine();
   }
 
   #accumulate(chunk: Buffer, from: number, to: number): void {
+    if (to - from === 0) return;
+    if (this.#mode === 'start' && this.#opts.jsonOnly) {
+      let i = from;
+      while (i < to && isBlank(chunk[i]!)) i += 1;
+      if (i === to) return; // leading blanks only, so far
+      const first = chunk[i]!;
+      this.#mode = first === OPEN_BRACE || first === OPEN_BRACKET ? 'keep' : 'nonjson';
+      from = i;
+    } else if (this.#mode === 'start') {
+      this.#mode = 'keep';
+    }
     const len = to - from;
-    if (len === 0) return;
-    if (this.#skipping) {
+    if (this.#mode === 'nonjson') {
+      this.#skippedBytes += len;
+      if (this.#prefixBytes < PREFIX_BYTES) {
+        const take = Math.min(len, PREFIX_BYTES - this.#prefixBytes);
+        this.#prefix.push(Buffer.from(chunk.subarray(from, from + take)));
+        this.#prefixBytes += take;
+      }
+      return;
+    }
+    if (this.#mode === 'oversize') {
       this.#skippedBytes += len;
       return;
     }
     if (this.#pendingBytes + len > this.#opts.maxLineBytes) {
-      this.#skipping = true;
+      this.#mode = 'oversize';
       this.#skippedBytes = this.#pendingBytes + len;
       this.#pending = [];
       this.#pendingBytes = 0;
@@ -60,11 +101,21 @@ export class LineFramer {
   }
 
   #endLine(): void {
-    if (this.#skipping) {
+    const mode = this.#mode;
+    this.#mode = 'start';
+    if (mode === 'oversize') {
       const bytes = this.#skippedBytes;
-      this.#skipping = false;
       this.#skippedBytes = 0;
       this.#opts.onOversize(bytes);
+      return;
+    }
+    if (mode === 'nonjson') {
+      const prefix = Buffer.concat(this.#prefix, this.#prefixBytes).toString('utf8').replace(/\r$/, '');
+      const bytes = this.#skippedBytes;
+      this.#prefix = [];
+      this.#prefixBytes = 0;
+      this.#skippedBytes = 0;
+      if (prefix.trim().length > 0) this.#opts.onNonJson?.(prefix, bytes);
       return;
     }
     if (this.#pendingBytes === 0) return;
