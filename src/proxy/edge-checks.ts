@@ -15,7 +15,7 @@ export interface EdgePolicy {
   allowedHostnames?: readonly string[];
 }
 
-export type EdgeVerdict = { ok: true; corsOrigin?: string } | { ok: false; reason: string };
+export type EdgeVerdict = { ok: true; corsOrigin?: string } | { ok: false; check: 'host' | 'origin'; reason: string };
 
 const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -44,16 +44,16 @@ export function normalizeOrigin(value: string): string | undefined {
 export function checkEdge(policy: EdgePolicy, headers: { host?: string; origin?: string }): EdgeVerdict {
   if (policy.allowedHostnames) {
     const host = validateHostHeader(headers.host, [...policy.allowedHostnames]);
-    if (!host.ok) return { ok: false, reason: host.message };
+    if (!host.ok) return { ok: false, check: 'host', reason: host.message };
   }
   const origin = headers.origin;
   if (origin === undefined || origin === '') return { ok: true };
   if (policy.allowedOrigins.includes('*')) return { ok: true, corsOrigin: origin };
   const normalized = normalizeOrigin(origin);
-  if (normalized === undefined) return { ok: false, reason: `Invalid Origin header: ${origin}` };
+  if (normalized === undefined) return { ok: false, check: 'origin', reason: `Invalid Origin header: ${origin}` };
   const sameOrigin = headers.host !== undefined && (normalized === `http://${headers.host}` || normalized === `https://${headers.host}`);
   if (sameOrigin || policy.allowedOrigins.some((o) => normalizeOrigin(o) === normalized)) return { ok: true, corsOrigin: normalized };
-  return { ok: false, reason: `Origin not allowed: ${normalized}` };
+  return { ok: false, check: 'origin', reason: `Origin not allowed: ${normalized}` };
 }
 
 export const CORS_ALLOW_HEADERS = 'Content-Type, Accept, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';

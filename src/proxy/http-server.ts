@@ -9,6 +9,7 @@ import { directPost } from './direct-post.js';
 import { classifyRequest, echoId, requestedVersion, unsupportedVersionError } from './era.js';
 import type { ProxyOptions } from './proxy-options.js';
 import { SessionManager } from './session-manager.js';
+import { logWhenDone, rpcMethods, type RequestNote } from './request-log.js';
 import { sendJson } from './web-bridge.js';
 
 /** Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer. */
@@ -56,10 +57,11 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const reject = (res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>, id: string | number | null = null, data?: unknown): void =>
     sendJson(res, status, errorResponse(id, code, message, data), headers);
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handleMcp(req: IncomingMessage, res: ServerResponse, note: RequestNote): Promise<void> {
     const verdict = checkEdge(policy, { host: req.headers.host, origin: req.headers.origin });
     if (!verdict.ok) {
-      log.warn('request refused at the edge', { reason: verdict.reason });
+      const hint = verdict.check === 'origin' ? 'to allow this origin, start the proxy with --allow-origin <origin>' : 'to accept this Host name, start the proxy with --allow-host <hostname>';
+      log.warn('request refused at the edge', { reason: verdict.reason, hint });
       return reject(res, 403, SERVER_ERROR, `Forbidden: ${verdict.reason}`);
     }
     const cors = verdict.corsOrigin ? corsHeaders(verdict.corsOrigin) : {};
@@ -94,6 +96,10 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       }
     }
     const sessionId = req.headers['mcp-session-id'];
+    if (note.enabled) {
+      note.rpc = rpcMethods(body);
+      if (typeof sessionId === 'string') note.session = sessionId;
+    }
     // A plain in-session POST (direct-post.ts) is 2025-era by construction: nothing for the era classifier to decide.
     const direct = directPosts && method === 'POST' && typeof sessionId === 'string' && sessionId !== '' ? directPost(req, body) : undefined;
     if (!direct) {
@@ -125,13 +131,15 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
+    const note: RequestNote = { enabled: log.enabled('debug') };
+    if (note.enabled) logWhenDone(log, req, res, path ?? '/', note);
     try {
       if (path === opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendJson(res, stopping ? 503 : 200, { status: stopping ? 'stopping' : 'ok', sessions: sessions.size + (modern?.size ?? 0), version: opts.version });
       }
       if (opts.auth?.serveWellKnown?.(req, res)) return;
       if (path !== opts.endpoint) return reject(res, 404, SERVER_ERROR, `Not Found: the MCP endpoint is ${opts.endpoint}`);
-      await handleMcp(req, res);
+      await handleMcp(req, res, note);
     } catch (error) {
       log.error('request failed', { error, stack: error instanceof Error ? error.stack : undefined });
       if (!res.headersSent) reject(res, 500, INTERNAL_ERROR, 'Internal error in the proxy');

@@ -139,7 +139,7 @@ export class Session {
     this.#closing = (async () => {
       await this.#transport.close();
       const exit = await this.#child.stop();
-      this.#log.debug('session closed', { reason, exitCode: exit.code, signal: exit.signal });
+      this.#log.info('session closed', { reason, exitCode: exit.code, signal: exit.signal });
       this.onclosed?.(this);
     })();
     return this.#closing;

@@ -1,0 +1,217 @@
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { PROXY_OPTIONS } from '../../src/cli/proxy-option-table.js';
+import { freePort } from '../helpers/client-bridge.js';
+import { startJwksIssuer } from '../helpers/jwks-issuer.js';
+import { alive, FIXTURE, textOf, waitFor } from '../helpers/proxy-harness.js';
+import { cleanEnv, killProxyBinaries, runBinary, startProxyBinary, type ProxyBinary } from '../helpers/proxy-binary.js';
+import { call, INIT, messagesOf, openSession, post, rawPost } from '../helpers/raw-http.js';
+
+/**
+ * Every mcp-proxy option, set only through its environment variable on the real binary, has the flag's
+ * effect. The rows are keyed by option: an option added to the table without a row fails the first test.
+ */
+
+const NODE = process.execPath;
+const fixture = (...extra: string[]): string[] => ['--', NODE, FIXTURE, ...extra];
+const started: ProxyBinary[] = [];
+
+async function start(env: Record<string, string>, command: string[] = fixture(), args: string[] = ['--port', '0']): Promise<ProxyBinary> {
+  const p = await startProxyBinary([...args, ...command], { env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json', MCP_PROXY_KILL_GRACE: '1', ...env }) });
+  started.push(p);
+  return p;
+}
+
+const toolText = async (url: string, sid: string, name: string, args: Record<string, unknown> = {}): Promise<string> => textOf((await call(url, sid, 7, name, args)).result);
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((p) => p.stop()));
+});
+afterAll(() => killProxyBinaries());
+
+type Row = () => Promise<void>;
+
+const ROWS: Record<string, Row> = {
+  async host() {
+    const p = await start({ MCP_PROXY_HOST: '127.0.0.2' });
+    expect(p.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+\/mcp$/);
+    await openSession(p.url);
+  },
+  async port() {
+    const port = await freePort();
+    const p = await start({ MCP_PROXY_PORT: String(port) }, fixture(), []);
+    expect(p.url).toBe(`http://127.0.0.1:${port}/mcp`);
+  },
+  async endpoint() {
+    const p = await start({ MCP_PROXY_ENDPOINT: '/custom' });
+    expect(p.url).toMatch(/\/custom$/);
+    await openSession(p.url);
+  },
+  async allowOrigin() {
+    const p = await start({ MCP_PROXY_ALLOW_ORIGIN: 'https://app.example' });
+    expect((await post(p.url, INIT, { origin: 'https://app.example' })).status).toBe(200);
+    expect((await post(p.url, INIT, { origin: 'https://evil.example' })).status).toBe(403);
+    expect(await waitFor(() => p.stderr().includes('start the proxy with --allow-origin'), 5_000)).toBe(true);
+  },
+  async allowHost() {
+    const p = await start({ MCP_PROXY_ALLOW_HOST: 'dev.local' });
+    const port = new URL(p.url).port;
+    expect((await rawPost(p.url, JSON.stringify(INIT), { host: `dev.local:${port}` })).status).toBe(200);
+    expect((await rawPost(p.url, JSON.stringify(INIT), { host: `other.local:${port}` })).status).toBe(403);
+  },
+  async maxBody() {
+    const p = await start({ MCP_PROXY_MAX_BODY: '1kb' });
+    const big = { ...INIT, params: { ...INIT.params, clientInfo: { name: 'x'.repeat(2048), version: '1' } } };
+    expect((await post(p.url, big)).status).toBe(413);
+  },
+  async maxSessions() {
+    const p = await start({ MCP_PROXY_MAX_SESSIONS: '1' });
+    await openSession(p.url);
+    const second = await post(p.url, INIT);
+    expect(second.status).toBe(503);
+    expect(await second.text()).toContain('Too many sessions');
+  },
+  async sessionTimeout() {
+    const p = await start({ MCP_PROXY_SESSION_TIMEOUT: '1' });
+    const sid = await openSession(p.url);
+    // Asking would keep it alive: watch the log, then ask once.
+    expect(await waitFor(() => p.stderr().includes('idle session reaped'), 15_000, 100)).toBe(true);
+    expect((await post(p.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' })).status).toBe(404);
+  },
+  async requestTimeout() {
+    const p = await start({ MCP_PROXY_REQUEST_TIMEOUT: '1' });
+    const sid = await openSession(p.url);
+    const answer = await call(p.url, sid, 3, 'hang');
+    expect((answer.error as { message: string }).message).toMatch(/timed out|timeout/i);
+  },
+  async killGrace() {
+    const p = await start({ MCP_PROXY_KILL_GRACE: '0.5' }, fixture('--ignore-sigterm', '--linger'));
+    const sid = await openSession(p.url);
+    const pid = Number(await toolText(p.url, sid, 'pid'));
+    const del = await fetch(p.url, { method: 'DELETE', headers: { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' }, signal: AbortSignal.timeout(10_000) });
+    expect(del.status).toBeLessThan(300);
+    // The default grace is 5 s; with 0.5 s the SIGKILL comes well before that.
+    expect(await waitFor(() => !alive(pid), 3_500, 50)).toBe(true);
+  },
+  async startCheck() {
+    const failing = ['--', 'sh', '-c', 'exit 3'];
+    const checked = await runBinary(['--port', '0', ...failing], { env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json' }) });
+    expect(checked.code).toBe(1);
+    const p = await start({ MCP_PROXY_START_CHECK: '0' }, failing);
+    expect(p.stderr()).toContain('"msg":"listening"');
+  },
+  async env() {
+    const p = await start({ MCP_PROXY_ENV: 'ALPHA=1\nBETA=two=2' });
+    const sid = await openSession(p.url);
+    expect(await toolText(p.url, sid, 'env', { name: 'ALPHA' })).toBe('1');
+    expect(await toolText(p.url, sid, 'env', { name: 'BETA' })).toBe('two=2');
+  },
+  async passEnv() {
+    const off = await start({ MCP_PROXY_PASS_ENV: 'false', SECRET_OF_THE_HOST: 'x' });
+    const sid = await openSession(off.url);
+    expect(await toolText(off.url, sid, 'env', { name: 'SECRET_OF_THE_HOST' })).toBe('(unset)');
+    const on = await start({ MCP_PROXY_PASS_ENV: 'Yes', SECRET_OF_THE_HOST: 'x' });
+    expect(await toolText(on.url, await openSession(on.url), 'env', { name: 'SECRET_OF_THE_HOST' })).toBe('x');
+  },
+  async cwd() {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'mcp-proxy-cwd-')));
+    const p = await start({ MCP_PROXY_CWD: dir });
+    expect(await toolText(p.url, await openSession(p.url), 'cwd')).toBe(dir);
+  },
+  async shell() {
+    const line = [`${JSON.stringify(NODE)} ${JSON.stringify(FIXTURE)}`];
+    const p = await start({ MCP_PROXY_SHELL: 'ON' }, ['--', ...line]);
+    await openSession(p.url);
+    const off = await runBinary(['--port', '0', '--', ...line], { env: cleanEnv({ MCP_PROXY_SHELL: 'off', MCP_PROXY_LOG_FORMAT: 'json' }) });
+    expect(off.code).toBe(1);
+    expect(off.stderr).toContain('--shell');
+  },
+  async authToken() {
+    const p = await start({ MCP_PROXY_AUTH_TOKEN: 's3cret' });
+    expect((await post(p.url, INIT)).status).toBe(401);
+    await openSession(p.url, { authorization: 'Bearer s3cret' });
+  },
+  async oauthIssuer() {
+    await oauthRow();
+  },
+  async oauthAudience() {
+    await oauthRow();
+  },
+  async oauthJwksUri() {
+    await oauthRow();
+  },
+  async oauthScope() {
+    await oauthRow();
+  },
+  async childEra() {
+    const p = await start({ MCP_PROXY_CHILD_ERA: 'legacy' });
+    await openSession(p.url);
+    expect(p.stderr()).not.toContain('child protocol era detected');
+    const auto = await start({});
+    expect(await waitFor(() => auto.stderr().includes('child protocol era detected'), 10_000)).toBe(true);
+  },
+  async logLevel() {
+    const p = await start({ MCP_PROXY_LOG_LEVEL: 'debug' });
+    await openSession(p.url);
+    expect(await waitFor(() => /"level":"debug","msg":"request".*"rpc":"initialize"/.test(p.stderr()), 5_000)).toBe(true);
+  },
+  async logFormat() {
+    const p = await start({ MCP_PROXY_LOG_FORMAT: 'text' });
+    expect(p.stderr()).toMatch(/^info\s+listening\s+url=/m);
+  },
+  async demo() {
+    const p = await start({ MCP_PROXY_DEMO: 'true' }, []);
+    const sid = await openSession(p.url);
+    const res = await post(p.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' });
+    const tools = ((await messagesOf(res))[0]!.result as { tools: Array<{ name: string }> }).tools.map((t) => t.name);
+    expect(tools).toContain('echo');
+    const off = await runBinary(['--port', '0'], { env: cleanEnv({ MCP_PROXY_DEMO: 'false' }) });
+    expect(off.code).toBe(2);
+    expect(off.stderr).toContain('no server command given');
+  },
+};
+
+/** The four OAuth variables together: a token signed by the JWKS at MCP_PROXY_OAUTH_JWKS_URI, for the audience and scope. */
+let oauthChecked = false;
+async function oauthRow(): Promise<void> {
+  if (oauthChecked) return;
+  const issuer = await startJwksIssuer();
+  try {
+    const port = await freePort();
+    const audience = `http://127.0.0.1:${port}/mcp`;
+    const p = await start({
+      MCP_PROXY_PORT: String(port), MCP_PROXY_OAUTH_ISSUER: issuer.issuer, MCP_PROXY_OAUTH_AUDIENCE: audience,
+      MCP_PROXY_OAUTH_JWKS_URI: issuer.jwksUri, MCP_PROXY_OAUTH_SCOPE: 'mcp:read',
+    }, fixture(), []);
+    expect((await post(p.url, INIT)).status).toBe(401);
+    const prm = await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, { signal: AbortSignal.timeout(10_000) });
+    const doc = (await prm.json()) as { resource: string; authorization_servers: string[]; scopes_supported?: string[] };
+    expect(doc.resource).toBe(audience);
+    expect(doc.authorization_servers).toEqual([issuer.issuer]);
+    expect(doc.scopes_supported).toEqual(['mcp:read']);
+    const withoutScope = await issuer.token({ aud: audience, scope: 'other' });
+    expect((await post(p.url, INIT, { authorization: `Bearer ${withoutScope}` })).status).toBe(403);
+    const good = await issuer.token({ aud: audience, scope: 'mcp:read' });
+    await openSession(p.url, { authorization: `Bearer ${good}` });
+    const wrongAudience = await issuer.token({ aud: 'http://127.0.0.1:1/other', scope: 'mcp:read' });
+    expect((await post(p.url, INIT, { authorization: `Bearer ${wrongAudience}` })).status).toBe(401);
+    oauthChecked = true;
+  } finally {
+    await issuer.close();
+  }
+}
+
+describe('mcp-proxy: every option through its environment variable, on the binary', () => {
+  it('every option in the table has an MCP_PROXY_* variable and a row here', () => {
+    for (const s of PROXY_OPTIONS) expect(s.env).toMatch(/^MCP_PROXY_[A-Z_]+$/);
+    expect(Object.keys(ROWS).sort()).toEqual(PROXY_OPTIONS.map((s) => s.key).sort());
+  });
+
+  for (const s of PROXY_OPTIONS) {
+    it(`${s.env} has the effect of ${/--[a-z-]+/.exec(s.flags)![0]}`, async () => {
+      await ROWS[s.key]!();
+    }, 40_000);
+  }
+});
