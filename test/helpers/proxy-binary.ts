@@ -37,8 +37,11 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...base, ...extra };
 }
 
+/** A `.js` file is run with this Node; anything else (an installed bin/ entry) is executed as the shell would. */
 function spawnBinary(bin: string, args: readonly string[], env: Record<string, string>, cwd: string): ChildProcessWithoutNullStreams {
-  const proc = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = bin.endsWith('.js')
+    ? spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(bin, [...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   return proc;
