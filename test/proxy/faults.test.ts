@@ -139,11 +139,13 @@ describe('lifecycle', () => {
     expect(proxy.sessions.size).toBe(0);
   });
 
-  it('a busy session is not reaped while a request is in flight', async () => {
-    proxy = await startTestProxy({ sessionTimeoutMs: 200, requestTimeoutMs: 10_000 });
+  it('a busy session is not reaped while a request is in flight', { timeout: 30_000 }, async () => {
+    // The call lasts 4 × 1.5 s, twice the 3 s timeout; the 3 s between handshake and call leave room on a loaded machine.
+    proxy = await startTestProxy({ sessionTimeoutMs: 3_000, requestTimeoutMs: 30_000 });
     const sid = await openSession(proxy.url);
-    const answer = await call(proxy.url, sid, 1, 'progress', { steps: 4, delayMs: 150 });
+    const answer = await call(proxy.url, sid, 1, 'progress', { steps: 4, delayMs: 1_500 });
     expect(JSON.stringify(answer)).toContain('done 4');
+    expect(proxy.sessions.size).toBe(1);
   });
 
   it('503 with Retry-After and a JSON-RPC body beyond --max-sessions', async () => {
