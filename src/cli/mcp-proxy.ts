@@ -62,6 +62,7 @@ export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger, proc:
     port: cli.port,
     endpoint: cli.endpoint,
     healthPath: PROXY_DEFAULTS.healthPath,
+    readyPath: PROXY_DEFAULTS.readyPath,
     allowedOrigins: cli.allowOrigin,
     allowedHosts: cli.allowHost,
     maxBodyBytes: cli.maxBody,
@@ -104,6 +105,7 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   }
   const logger = makeLogger(cli, proc.stderr);
   let proxy: RunningProxy;
+  let modernSize = (): number => 0;
   try {
     const options = await toProxyOptions(cli, logger, proc, childBase);
     await checkChildStarts({ ...options.child, maxLineBytes: options.maxLineBytes, killGraceMs: options.killGraceMs }, Math.round(cli.startCheck * 1000), logger);
@@ -113,6 +115,7 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
     proxy = await startProxy(options, modern);
     const sessions = proxy.sessions;
     modern.children.countAlso(() => sessions.size);
+    modernSize = () => modern.size;
     if (cli.childEra === 'auto') void modern.childEra();
     const commandLine = [options.child.command, ...options.child.args].join(' ');
     if (proc.stderr.isTTY && (proc.stderr.columns ?? 0) >= 40) {
@@ -126,14 +129,10 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
     logger.error(described.message, described.fields);
     return proc.exit(error instanceof UsageError ? 2 : 1);
   }
-  let stopping = false;
-  const stop = (signal: ProxySignal): void => {
-    if (stopping) {
-      logger.warn('second signal: exiting now', { signal });
-      return proc.exit(1);
-    }
-    stopping = true;
-    logger.info('shutting down', { signal, sessions: proxy.sessions.size });
+  // First signal: drain (no new sessions, existing ones served) for up to --drain-timeout, then end every
+  // session. Second signal: end every session now. Third: exit at once.
+  let signals = 0;
+  const finish = (): void => {
     const hardStop = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       proc.exit(1);
@@ -143,6 +142,25 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
       logger.info('stopped');
       proc.exit(0);
     });
+  };
+  const stop = (signal: ProxySignal): void => {
+    signals += 1;
+    if (signals === 1 && cli.drainTimeout > 0 && proxy.sessions.size + modernSize() > 0) {
+      logger.info('draining: no new sessions; existing ones are served until they end', { signal, sessions: proxy.sessions.size + modernSize(), drainTimeoutS: cli.drainTimeout });
+      void proxy.drain(Math.round(cli.drainTimeout * 1000)).then((outcome) => {
+        if (signals > 1) return;
+        logger.info(outcome === 'empty' ? 'drained: every session ended' : 'drain timeout reached; ending the remaining sessions', { sessions: proxy.sessions.size + modernSize() });
+        finish();
+      });
+      return;
+    }
+    if (signals <= 2) {
+      logger.info('shutting down', { signal, sessions: proxy.sessions.size + modernSize() });
+      finish();
+      return;
+    }
+    logger.warn('another signal: exiting now', { signal });
+    proc.exit(1);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) proc.onSignal(signal, () => stop(signal));
 }

@@ -18,6 +18,7 @@ export interface ProxyCliOptions {
   requestTimeout: number;
   killGrace: number;
   startCheck: number;
+  drainTimeout: number;
   env: Record<string, string>;
   passEnv: boolean;
   cwd?: string;
@@ -136,7 +137,7 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
   return {
     host: o.host as string, port: o.port as number, endpoint: endpoint.startsWith('/') ? endpoint : `/${endpoint}`,
     allowOrigin: o.allowOrigin as string[], allowHost: o.allowHost as string[], maxBody: o.maxBody as number, maxSessions: o.maxSessions as number,
-    sessionTimeout: o.sessionTimeout as number, requestTimeout: o.requestTimeout as number, killGrace: o.killGrace as number, startCheck: o.startCheck as number,
+    sessionTimeout: o.sessionTimeout as number, requestTimeout: o.requestTimeout as number, killGrace: o.killGrace as number, startCheck: o.startCheck as number, drainTimeout: o.drainTimeout as number,
     env: o.env as Record<string, string>, passEnv: o.passEnv !== false, ...(typeof o.cwd === 'string' ? { cwd: o.cwd } : {}), shell: o.shell === true,
     logLevel: o.logLevel, logFormat: o.logFormat as ProxyCliOptions['logFormat'], authToken,
     ...(typeof o.oauthIssuer === 'string' ? { oauthIssuer: o.oauthIssuer } : {}),

@@ -29,6 +29,11 @@ export interface RunningProxy {
   url: string;
   port: number;
   sessions: SessionManager;
+  /**
+   * Stops taking new sessions (a new `initialize` gets 503 + Retry-After, /readyz turns 503) while the
+   * existing sessions and principals go on being served. Resolves when none is left or after `timeoutMs`.
+   */
+  drain(timeoutMs: number): Promise<'empty' | 'timeout'>;
   close(): Promise<void>;
 }
 
@@ -52,6 +57,8 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const allowedHostnames = hostAllowListFor(opts.host, opts.allowedHosts);
   const policy: EdgePolicy = { allowedOrigins: opts.allowedOrigins, ...(allowedHostnames ? { allowedHostnames } : {}) };
   let stopping = false;
+  let draining = false;
+  const live = (): number => sessions.size + (modern?.size ?? 0);
   const directPosts = tuning.directPost ?? true;
 
   const reject = (res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>, id: string | number | null = null, data?: unknown): void =>
@@ -112,6 +119,9 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     }
     if (typeof sessionId !== 'string' || sessionId === '') {
       if (method === 'POST' && isInitializeRequest(body)) {
+        if (draining) {
+          return reject(res, 503, SERVER_ERROR, 'This proxy instance is draining and takes no new sessions; retry (another instance may serve you)', { ...cors, 'Retry-After': '1' }, echoId(body));
+        }
         const session = sessions.create(principal, modern?.size ?? 0);
         if (!session) {
           log.warn('session limit reached', { maxSessions: opts.maxSessions });
@@ -135,7 +145,11 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     if (note.enabled) logWhenDone(log, req, res, path ?? '/', note);
     try {
       if (path === opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
-        return sendJson(res, stopping ? 503 : 200, { status: stopping ? 'stopping' : 'ok', sessions: sessions.size + (modern?.size ?? 0), version: opts.version });
+        return sendJson(res, stopping ? 503 : 200, { status: stopping ? 'stopping' : draining ? 'draining' : 'ok', sessions: live(), version: opts.version });
+      }
+      if (path === opts.readyPath && (req.method === 'GET' || req.method === 'HEAD')) {
+        const ready = !stopping && !draining;
+        return sendJson(res, ready ? 200 : 503, { ready, status: stopping ? 'stopping' : draining ? 'draining' : 'ok' });
       }
       if (opts.auth?.serveWellKnown?.(req, res)) return;
       if (path !== opts.endpoint) return reject(res, 404, SERVER_ERROR, `Not Found: the MCP endpoint is ${opts.endpoint}`);
@@ -161,6 +175,12 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     url: `http://${hostForUrl}:${port}${opts.endpoint}`,
     port,
     sessions,
+    async drain(timeoutMs) {
+      draining = true;
+      const deadline = Date.now() + timeoutMs;
+      while (live() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, deadline - Date.now()))));
+      return live() === 0 ? 'empty' : 'timeout';
+    },
     async close() {
       stopping = true;
       const closed = new Promise<void>((r) => server.close(() => r()));

@@ -19,6 +19,8 @@ export interface ProxyOptions {
   port: number;
   endpoint: string;
   healthPath: string;
+  /** Readiness for load balancers: 503 while draining or stopping. */
+  readyPath: string;
   /** Exact origins allowed besides same-origin requests (`*` for any). */
   allowedOrigins: string[];
   /** Extra Host names accepted when bound to loopback (e.g. a dev hostname mapped to 127.0.0.1). */
@@ -42,6 +44,7 @@ export const PROXY_DEFAULTS = {
   port: 3000,
   endpoint: '/mcp',
   healthPath: '/healthz',
+  readyPath: '/readyz',
   maxBodyBytes: 4 * 1024 * 1024,
   maxSessions: 100,
   sessionTimeoutMs: 300_000,

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, FIXTURE, ROOT, waitFor } from '../helpers/proxy-harness.js';
-import { call, openSession } from '../helpers/raw-http.js';
+import { call, INIT, openSession, post } from '../helpers/raw-http.js';
 
 const BIN = `${ROOT}bin/mcp-proxy.js`;
 const running: ChildProcessWithoutNullStreams[] = [];
@@ -28,13 +28,43 @@ const childPid = async (url: string, sid: string): Promise<number> => {
 };
 
 describe('mcp-proxy binary', () => {
-  it('SIGTERM: stops accepting, ends every session and exits 0 with no orphan', async () => {
+  it('SIGTERM drains: no new sessions (503, /readyz 503), existing ones served; a second SIGTERM ends them, exit 0, no orphan', async () => {
     const { proc, url } = await startBinary();
-    const pids = [await childPid(url, await openSession(url)), await childPid(url, await openSession(url))];
+    const sid = await openSession(url);
+    const pids = [await childPid(url, sid), await childPid(url, await openSession(url))];
+    proc.kill('SIGTERM');
+    const base = url.replace(/\/mcp$/, '');
+    expect(await waitFor(async () => (await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5_000) })).status === 503, 5_000)).toBe(true);
+    const refused = await post(url, INIT);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('draining');
+    expect(await childPid(url, sid)).toBe(pids[0]);
+    expect(((await (await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) })).json()) as { status: string }).status).toBe('draining');
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(await waitFor(() => pids.every((p) => !alive(p)), 3_000)).toBe(true);
+  });
+
+  it('a drain ends by itself when the last session ends, or at --drain-timeout', async () => {
+    const first = await startBinary();
+    const sid = await openSession(first.url);
+    const exitedFirst = new Promise<number | null>((r) => first.proc.once('exit', (code) => r(code)));
+    first.proc.kill('SIGTERM');
+    await waitFor(() => first.stderr().includes('"msg":"draining'), 5_000);
+    const del = await fetch(first.url, { method: 'DELETE', headers: { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' }, signal: AbortSignal.timeout(5_000) });
+    expect(del.status).toBeLessThan(300);
+    expect(await exitedFirst).toBe(0);
+    expect(first.stderr()).toContain('drained: every session ended');
+
+    const second = await startBinary(['--drain-timeout', '1']);
+    const pid = await childPid(second.url, await openSession(second.url));
+    const exitedSecond = new Promise<number | null>((r) => second.proc.once('exit', (code) => r(code)));
+    second.proc.kill('SIGTERM');
+    expect(await exitedSecond).toBe(0);
+    expect(second.stderr()).toContain('drain timeout reached');
+    expect(await waitFor(() => !alive(pid), 3_000)).toBe(true);
   });
 
   it('SIGKILL of the proxy: children still exit because their stdin closes', async () => {
@@ -45,7 +75,7 @@ describe('mcp-proxy binary', () => {
   });
 
   it('logs JSON lines to stderr with child stderr tagged by session, and never a bearer token', async () => {
-    const { proc, url, stderr } = await startBinary(['--log-level', 'debug']);
+    const { proc, url, stderr } = await startBinary(['--log-level', 'debug', '--drain-timeout', '0']);
     const sid = await openSession(url, { authorization: 'Bearer sk-live-should-not-appear' });
     await call(url, sid, 1, 'echo', { message: 'x' });
     proc.kill('SIGTERM');

@@ -95,6 +95,18 @@ const ROWS: Record<string, Row> = {
     // The default grace is 5 s; with 0.5 s the SIGKILL comes well before that.
     expect(await waitFor(() => !alive(pid), 3_500, 50)).toBe(true);
   },
+  async drainTimeout() {
+    const p = await start({ MCP_PROXY_DRAIN_TIMEOUT: '0' });
+    await openSession(p.url);
+    p.proc.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.stderr()).not.toContain('"msg":"draining');
+    const q = await start({ MCP_PROXY_DRAIN_TIMEOUT: '1' });
+    await openSession(q.url);
+    q.proc.kill('SIGTERM');
+    expect(await q.exited).toBe(0);
+    expect(q.stderr()).toContain('drain timeout reached');
+  },
   async startCheck() {
     const failing = ['--', 'sh', '-c', 'exit 3'];
     const checked = await runBinary(['--port', '0', ...failing], { env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json' }) });

@@ -66,9 +66,15 @@ export async function startProxyBinary(args: readonly string[], options: { env?:
     url: url()!,
     stderr: () => err,
     exited,
+    // As an operator would: SIGTERM (a drain while sessions are open), a second SIGTERM after 2 s (end them now), SIGKILL as a last resort.
     stop: async () => {
-      if (!gone) proc.kill('SIGTERM');
+      if (gone) return;
+      proc.kill('SIGTERM');
+      const again = setTimeout(() => !gone && proc.kill('SIGTERM'), 2_000);
+      const kill = setTimeout(() => !gone && proc.kill('SIGKILL'), 12_000);
       await exited;
+      clearTimeout(again);
+      clearTimeout(kill);
     },
   };
 }
