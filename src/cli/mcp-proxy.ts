@@ -14,6 +14,7 @@ import { buildEdgeAuth } from './proxy-auth.js';
 import { parseProxyArgs, UsageError, type ProxyCliOptions } from './proxy-args.js';
 import { readProxyEnvironment, type EnvMap } from './proxy-environment.js';
 import { describeProxyStartError } from './proxy-start-errors.js';
+import { withResolvedNpx } from './proxy-npx.js';
 
 const require = createRequire(import.meta.url);
 
@@ -107,7 +108,7 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   let proxy: RunningProxy;
   let modernSize = (): number => 0;
   try {
-    const options = await toProxyOptions(cli, logger, proc, childBase);
+    const options = await withResolvedNpx(await toProxyOptions(cli, logger, proc, childBase), cli, proc.execPath, logger);
     await checkChildStarts({ ...options.child, maxLineBytes: options.maxLineBytes, killGraceMs: options.killGraceMs }, Math.round(cli.startCheck * 1000), logger);
     // 2026-07-28 clients are always served: natively by a modern child, through the era adapter by a
     // 2025-era one (--child-era picks which, `auto` probes a sibling once at start-up).

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PROXY_OPTIONS } from '../../src/cli/proxy-option-table.js';
 import { freePort } from '../helpers/client-bridge.js';
 import { startJwksIssuer } from '../helpers/jwks-issuer.js';
+import { localNpxPackage } from '../helpers/npx-package.js';
 import { alive, FIXTURE, textOf, waitFor } from '../helpers/proxy-harness.js';
 import { cleanEnv, killProxyBinaries, runBinary, startProxyBinary, type ProxyBinary } from '../helpers/proxy-binary.js';
 import { call, INIT, messagesOf, openSession, post, rawPost } from '../helpers/raw-http.js';
@@ -126,6 +127,14 @@ const ROWS: Record<string, Row> = {
     expect(await toolText(off.url, sid, 'env', { name: 'SECRET_OF_THE_HOST' })).toBe('(unset)');
     const on = await start({ MCP_PROXY_PASS_ENV: 'Yes', SECRET_OF_THE_HOST: 'x' });
     expect(await toolText(on.url, await openSession(on.url), 'env', { name: 'SECRET_OF_THE_HOST' })).toBe('x');
+  },
+  async npxResolve() {
+    const pkg = localNpxPackage();
+    const off = await start({ MCP_PROXY_NPX_RESOLVE: 'no' }, ['--', 'npx', '-y', pkg]);
+    expect(off.stderr()).not.toContain('npx command resolved once');
+    await openSession(off.url);
+    const on = await start({}, ['--', 'npx', '-y', pkg]);
+    expect(on.stderr()).toContain('npx command resolved once');
   },
   async cwd() {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'mcp-proxy-cwd-')));
