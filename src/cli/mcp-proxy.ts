@@ -64,6 +64,7 @@ export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger, proc:
     endpoint: cli.endpoint,
     healthPath: PROXY_DEFAULTS.healthPath,
     readyPath: PROXY_DEFAULTS.readyPath,
+    metricsPath: PROXY_DEFAULTS.metricsPath,
     allowedOrigins: cli.allowOrigin,
     allowedHosts: cli.allowHost,
     maxBodyBytes: cli.maxBody,
@@ -108,7 +109,14 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   let proxy: RunningProxy;
   let modernSize = (): number => 0;
   try {
-    const options = await withResolvedNpx(await toProxyOptions(cli, logger, proc, childBase), cli, proc.execPath, logger);
+    let options = await withResolvedNpx(await toProxyOptions(cli, logger, proc, childBase), cli, proc.execPath, logger);
+    // Metrics (and prom-client) only when asked for; the sources are bound once the proxy runs.
+    let sources = { sessions: (): number => 0, children: (): number => 0 };
+    if (cli.metrics) {
+      const { createPrometheusMetrics } = await import('../proxy/metrics.js');
+      const metrics = createPrometheusMetrics({ sessions: () => sources.sessions(), children: () => sources.children() });
+      options = { ...options, metrics, child: { ...options.child, onTraffic: (direction, bytes) => metrics.bytes(direction, bytes) } };
+    }
     await checkChildStarts({ ...options.child, maxLineBytes: options.maxLineBytes, killGraceMs: options.killGraceMs }, Math.round(cli.startCheck * 1000), logger);
     // 2026-07-28 clients are always served: natively by a modern child, through the era adapter by a
     // 2025-era one (--child-era picks which, `auto` probes a sibling once at start-up).
@@ -117,6 +125,7 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
     const sessions = proxy.sessions;
     modern.children.countAlso(() => sessions.size);
     modernSize = () => modern.size;
+    sources = { sessions: () => sessions.size, children: () => sessions.size + modern.size };
     if (cli.childEra === 'auto') void modern.childEra();
     const commandLine = [options.child.command, ...options.child.args].join(' ');
     if (proc.stderr.isTTY && (proc.stderr.columns ?? 0) >= 40) {

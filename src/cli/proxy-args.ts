@@ -33,6 +33,7 @@ export interface ProxyCliOptions {
   oauthScope: string[];
   childEra: 'auto' | 'legacy' | 'modern';
   demo: boolean;
+  metrics: boolean;
   command: string[];
 }
 
@@ -144,6 +145,6 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     ...(typeof o.oauthIssuer === 'string' ? { oauthIssuer: o.oauthIssuer } : {}),
     ...(typeof o.oauthAudience === 'string' ? { oauthAudience: o.oauthAudience } : {}),
     ...(typeof o.oauthJwksUri === 'string' ? { oauthJwksUri: o.oauthJwksUri } : {}),
-    oauthScope: o.oauthScope as string[], childEra: o.childEra as ProxyCliOptions['childEra'], demo: o.demo === true, command,
+    oauthScope: o.oauthScope as string[], childEra: o.childEra as ProxyCliOptions['childEra'], demo: o.demo === true, metrics: o.metrics === true, command,
   };
 }

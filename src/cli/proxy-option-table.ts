@@ -104,6 +104,7 @@ export const PROXY_OPTIONS: readonly ProxyOptionSpec[] = [
   spec({ key: 'oauthJwksUri', flags: '--oauth-jwks-uri <url>', env: 'MCP_PROXY_OAUTH_JWKS_URI', kind: 'value', description: 'JWKS location (default: from the issuer\'s metadata)' }),
   spec({ key: 'oauthScope', flags: '--oauth-scope <scope>', env: 'MCP_PROXY_OAUTH_SCOPE', kind: 'list', description: 'scope every token must carry (repeatable)', parse: collectList, default: [] }),
   spec({ key: 'childEra', flags: '--child-era <era>', env: 'MCP_PROXY_CHILD_ERA', kind: 'value', description: 'protocol era of the child: auto, legacy (2025) or modern (2026-07-28)', choices: ['auto', 'legacy', 'modern'], default: 'auto' }),
+  spec({ key: 'metrics', flags: '--metrics', env: 'MCP_PROXY_METRICS', kind: 'flag', description: 'serve Prometheus metrics at /metrics (no token needed, like /healthz)', default: false }),
   spec({ key: 'logLevel', flags: '--log-level <level>', env: 'MCP_PROXY_LOG_LEVEL', kind: 'value', description: 'error, warn, info or debug', choices: ['error', 'warn', 'info', 'debug'], default: 'info' }),
   spec({ key: 'logFormat', flags: '--log-format <format>', env: 'MCP_PROXY_LOG_FORMAT', kind: 'value', description: 'auto (text on a TTY, else JSON lines), json or text', choices: ['auto', 'json', 'text'], default: 'auto' }),
   spec({ key: 'demo', flags: '--demo', env: 'MCP_PROXY_DEMO', kind: 'flag', description: 'serve the bundled demo server (@modelcontextprotocol/server-everything)', default: false }),

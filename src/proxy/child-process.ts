@@ -17,6 +17,8 @@ export interface ChildCommand {
   baseEnv: Record<string, string | undefined>;
   cwd?: string;
   shell: boolean;
+  /** Observes the bytes written to the child's stdin and read from its stdout (metrics). */
+  onTraffic?: (direction: 'to_child' | 'to_client', bytes: number) => void;
 }
 
 export interface ChildOptions extends ChildCommand {
@@ -101,6 +103,8 @@ export class ChildProcess {
       jsonOnly: true,
       onNonJson: (prefix, bytes) => this.#log.warn('non-JSON line on child stdout dropped', { line: prefix, bytes }),
     });
+    const traffic = opts.onTraffic;
+    if (traffic) proc.stdout.on('data', (chunk: Buffer) => traffic('to_client', chunk.length));
     proc.stdout.on('data', (chunk: Buffer) => framer.push(chunk));
     proc.stdout.on('end', () => framer.end());
     const errFramer = new LineFramer({
@@ -140,7 +144,9 @@ export class ChildProcess {
   send(message: JsonRpcMessage): boolean {
     const stdin = this.#proc?.stdin;
     if (!this.#alive || !stdin || stdin.destroyed) return false;
-    stdin.write(`${JSON.stringify(message)}\n`);
+    const line = `${JSON.stringify(message)}\n`;
+    stdin.write(line);
+    this.#opts.onTraffic?.('to_child', Buffer.byteLength(line));
     return true;
   }
 

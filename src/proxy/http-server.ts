@@ -7,9 +7,10 @@ import { readBody } from './body-reader.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './edge-checks.js';
 import { directPost } from './direct-post.js';
 import { classifyRequest, echoId, requestedVersion, unsupportedVersionError } from './era.js';
+import type { SessionOutcome } from './metrics-sink.js';
 import type { ProxyOptions } from './proxy-options.js';
 import { SessionManager } from './session-manager.js';
-import { logWhenDone, rpcMethods, type RequestNote } from './request-log.js';
+import { rpcMethods, watchRequest, type RequestNote } from './request-log.js';
 import { sendJson } from './web-bridge.js';
 
 /** Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer. */
@@ -41,7 +42,9 @@ const ANONYMOUS = undefined;
 
 export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tuning: ProxyTuning = {}): Promise<RunningProxy> {
   const log = opts.logger;
+  const metrics = opts.metrics;
   const sessions = new SessionManager({
+    ...(metrics ? { observe: (event: SessionOutcome) => metrics.session(event) } : {}),
     maxSessions: opts.maxSessions,
     sessionTimeoutMs: opts.sessionTimeoutMs,
     logger: log,
@@ -120,11 +123,13 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     if (typeof sessionId !== 'string' || sessionId === '') {
       if (method === 'POST' && isInitializeRequest(body)) {
         if (draining) {
+          metrics?.session('refused');
           return reject(res, 503, SERVER_ERROR, 'This proxy instance is draining and takes no new sessions; retry (another instance may serve you)', { ...cors, 'Retry-After': '1' }, echoId(body));
         }
         const session = sessions.create(principal, modern?.size ?? 0);
         if (!session) {
           log.warn('session limit reached', { maxSessions: opts.maxSessions });
+          metrics?.session('refused');
           return reject(res, 503, SERVER_ERROR, `Too many sessions: the limit of ${opts.maxSessions} is reached; retry later`, { ...cors, 'Retry-After': '5' }, echoId(body));
         }
         return session.handle(req, res, body, cors);
@@ -141,8 +146,9 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
-    const note: RequestNote = { enabled: log.enabled('debug') };
-    if (note.enabled) logWhenDone(log, req, res, path ?? '/', note);
+    const debug = log.enabled('debug');
+    const note: RequestNote = { enabled: path === opts.endpoint && (debug || metrics !== undefined) };
+    if (note.enabled) watchRequest(req, res, path ?? '/', note, { ...(debug ? { log } : {}), ...(metrics ? { metrics } : {}) });
     try {
       if (path === opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendJson(res, stopping ? 503 : 200, { status: stopping ? 'stopping' : draining ? 'draining' : 'ok', sessions: live(), version: opts.version });
@@ -150,6 +156,12 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       if (path === opts.readyPath && (req.method === 'GET' || req.method === 'HEAD')) {
         const ready = !stopping && !draining;
         return sendJson(res, ready ? 200 : 503, { ready, status: stopping ? 'stopping' : draining ? 'draining' : 'ok' });
+      }
+      if (metrics && path === opts.metricsPath && (req.method === 'GET' || req.method === 'HEAD')) {
+        const { contentType, body } = await metrics.render();
+        res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return;
       }
       if (opts.auth?.serveWellKnown?.(req, res)) return;
       if (path !== opts.endpoint) return reject(res, 404, SERVER_ERROR, `Not Found: the MCP endpoint is ${opts.endpoint}`);

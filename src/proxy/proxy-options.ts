@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
 import type { ChildCommand } from './child-process.js';
+import type { MetricsSink } from './metrics-sink.js';
 
 /** The outcome of authenticating one HTTP request at the edge. */
 export type EdgeAuthResult =
@@ -34,6 +35,9 @@ export interface ProxyOptions {
   maxQueuedMessages: number;
   child: ChildCommand;
   auth?: EdgeAuthenticator;
+  /** Prometheus metrics at `metricsPath` (no token needed, like the health check). */
+  metrics?: MetricsSink;
+  metricsPath: string;
   version: string;
   logger: Logger;
   now: () => number;
@@ -45,6 +49,7 @@ export const PROXY_DEFAULTS = {
   endpoint: '/mcp',
   healthPath: '/healthz',
   readyPath: '/readyz',
+  metricsPath: '/metrics',
   maxBodyBytes: 4 * 1024 * 1024,
   maxSessions: 100,
   sessionTimeoutMs: 300_000,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../shared/logger.js';
-import { Session, type SessionConfig } from './session.js';
+import { Session, type SessionCloseCause, type SessionConfig } from './session.js';
 
 export interface SessionManagerConfig {
   maxSessions: number;
@@ -8,6 +8,8 @@ export interface SessionManagerConfig {
   sessionTimeoutMs: number;
   session: SessionConfig;
   logger: Logger;
+  /** Told of every session that starts and ends (metrics). */
+  observe?: (event: 'created' | SessionCloseCause) => void;
 }
 
 /** How often to look for idle children: a quarter of the timeout, between 50 ms and 5 s. */
@@ -41,7 +43,11 @@ export class SessionManager {
     if (this.#sessions.size + reserved >= this.#cfg.maxSessions) return undefined;
     const session = new Session(newSessionId(), principal, this.#cfg.session);
     this.#sessions.set(session.id, session);
-    session.onclosed = (s) => this.#sessions.delete(s.id);
+    session.onclosed = (s) => {
+      this.#sessions.delete(s.id);
+      this.#cfg.observe?.(s.closeCause ?? 'deleted');
+    };
+    this.#cfg.observe?.('created');
     this.#cfg.logger.info('session started', { session: session.id.slice(0, 8), pid: session.pid, sessions: this.#sessions.size });
     return session;
   }
@@ -59,13 +65,13 @@ export class SessionManager {
       if (session.busy || now - session.lastActivity < this.#cfg.sessionTimeoutMs) continue;
       reaped += 1;
       this.#cfg.logger.info('idle session reaped', { session: session.id.slice(0, 8), idleMs: now - session.lastActivity });
-      void session.close('session expired after inactivity');
+      void session.close('session expired after inactivity', 'reaped');
     }
     return reaped;
   }
 
   async closeAll(reason: string): Promise<void> {
     clearInterval(this.#reaper);
-    await Promise.all([...this.#sessions.values()].map((s) => s.close(reason)));
+    await Promise.all([...this.#sessions.values()].map((s) => s.close(reason, 'shutdown')));
   }
 }

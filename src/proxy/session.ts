@@ -12,6 +12,8 @@ import { InflightTable, progressTokenOf } from './inflight.js';
 import { isModernOnlyRejection } from './session-era.js';
 import { toBodylessRequest, writeWebResponse } from './web-bridge.js';
 
+export type SessionCloseCause = 'deleted' | 'reaped' | 'crashed' | 'shutdown';
+
 export interface SessionConfig {
   child: Omit<ChildOptions, 'logger'>;
   requestTimeoutMs: number;
@@ -38,6 +40,8 @@ export class Session {
   readonly principal: string | undefined;
   lastActivity: number;
   onclosed?: (session: Session) => void;
+  /** Why the session ended, once it has: a DELETE (or the transport closing), idleness, a dead child, shutdown. */
+  closeCause: SessionCloseCause | undefined;
   readonly #cfg: SessionConfig;
   readonly #log: Logger;
   readonly #transport: WebStandardStreamableHTTPServerTransport;
@@ -130,9 +134,10 @@ export class Session {
   }
 
   /** Ends the session: pending client requests get `reason` as an error, then the child's tree is ended. */
-  close(reason: string): Promise<void> {
+  close(reason: string, cause: SessionCloseCause = 'deleted'): Promise<void> {
     if (this.#closed) return this.#closing ?? Promise.resolve();
     this.#closed = true;
+    this.closeCause = cause;
     this.#failInflight(INTERNAL_ERROR, reason);
     this.#adapter?.close(INTERNAL_ERROR, reason);
     this.#direct.closeAll();
@@ -270,7 +275,7 @@ export class Session {
     this.#log.warn(message, { exitCode: exit.code, signal: exit.signal });
     this.#failInflight(INTERNAL_ERROR, message, exitErrorData(exit));
     this.#adapter?.close(INTERNAL_ERROR, message);
-    void this.close(message);
+    void this.close(message, 'crashed');
   }
 }
 

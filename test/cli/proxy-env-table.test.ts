@@ -173,6 +173,12 @@ const ROWS: Record<string, Row> = {
     const auto = await start({});
     expect(await waitFor(() => auto.stderr().includes('child protocol era detected'), 10_000)).toBe(true);
   },
+  async metrics() {
+    const p = await start({ MCP_PROXY_METRICS: 'true' });
+    const res = await fetch(p.url.replace(/\/mcp$/, '/metrics'), { signal: AbortSignal.timeout(10_000) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('mcp_proxy_sessions ');
+  },
   async logLevel() {
     const p = await start({ MCP_PROXY_LOG_LEVEL: 'debug' });
     await openSession(p.url);
