@@ -29,7 +29,7 @@ export interface MinimalAsOptions {
   refreshOnlyWithOfflineAccess?: boolean;
   iss?: IssMode;
   /** The `iss` value sent in 'wrong' mode (default the issuer with a trailing slash). */
-  wrongIss?: string;
+  wrongIss?: string | ((issuer: string) => string);
   /** Metadata `issuer` different from the real one (issuer mismatch). */
   metadataIssuer?: string;
   /** Serve and advertise /revoke (RFC 7009). */
@@ -210,7 +210,7 @@ export function createMinimalAs(issuer: string, options: MinimalAsOptions = {}):
     const state = params.get('state');
     if (state !== null) back.searchParams.set('state', state);
     if (iss === 'present' || iss === 'present-unadvertised') back.searchParams.set('iss', issuer);
-    if (iss === 'wrong') back.searchParams.set('iss', options.wrongIss ?? `${issuer}/`);
+    if (iss === 'wrong') back.searchParams.set('iss', typeof options.wrongIss === 'function' ? options.wrongIss(issuer) : (options.wrongIss ?? `${issuer}/`));
     if (options.rejectResource && params.has('resource')) {
       back.searchParams.set('error', 'invalid_target');
     } else if (params.get('response_type') !== 'code' || params.get('code_challenge_method') !== 'S256' || !params.get('code_challenge')) {

@@ -22,7 +22,7 @@ export interface MinimalMcpOptions {
   /** `scope` in the 401 challenge (omitted when undefined). */
   challengeScope?: string;
   /** `resource_metadata` in the challenge: default the real document; a string overrides it (e.g. a failing URL). */
-  resourceMetadataUrl?: string;
+  resourceMetadataUrl?: string | ((origin: string) => string);
   /** Scope every request needs (default none). */
   requiredScope?: string;
   /** Scopes `admin-echo` needs (403 insufficient_scope with scope=these). Default "mcp:admin". */
@@ -75,7 +75,8 @@ export async function startMinimalProtectedMcp(options: MinimalMcpOptions): Prom
   const challenge = (status: 401 | 403, error: string, scope: string | undefined): { status: number; header: string } => {
     const parts = [`error="${error}"`];
     if (scope) parts.push(`scope="${scope}"`);
-    if (options.prm !== false || options.resourceMetadataUrl) parts.push(`resource_metadata="${options.resourceMetadataUrl ?? origin + prmPath}"`);
+    const metadataUrl = typeof options.resourceMetadataUrl === 'function' ? options.resourceMetadataUrl(origin) : options.resourceMetadataUrl;
+    if (options.prm !== false || metadataUrl) parts.push(`resource_metadata="${metadataUrl ?? origin + prmPath}"`);
     return { status, header: `Bearer ${parts.join(', ')}` };
   };
 
