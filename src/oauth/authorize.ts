@@ -113,7 +113,11 @@ async function authorizationRefused(http: HttpContext, url: string): Promise<boo
   }
 }
 
-export async function runLogin(opts: ResolvedOptions, http: HttpContext, prm: ProtectedResourceInfo, as: AuthorizationServerInfo, state: CredentialState, scope: string | undefined): Promise<LoginResult> {
+/**
+ * `verifyStoredClient`: check a stored registration at the authorization endpoint first (when it has not just
+ * proven itself: no usable tokens, or an explicit --login), so a stale one is replaced before the browser opens.
+ */
+export async function runLogin(opts: ResolvedOptions, http: HttpContext, prm: ProtectedResourceInfo, as: AuthorizationServerInfo, state: CredentialState, scope: string | undefined, verifyStoredClient = true): Promise<LoginResult> {
   const receiver = await openReceiver(opts, state.client);
   try {
     let identity = await resolveIdentity(opts, http, as, state, receiver.redirectUri);
@@ -132,7 +136,7 @@ export async function runLogin(opts: ResolvedOptions, http: HttpContext, prm: Pr
     if (scope) parameters.scope = scope;
     let config = configurationFor(http, as, identity);
     let authorizationUrl = oidc.buildAuthorizationUrl(config, parameters).href;
-    if (identity.source === 'stored' && as.metadata.registration_endpoint && (await authorizationRefused(http, authorizationUrl))) {
+    if (verifyStoredClient && identity.source === 'stored' && as.metadata.registration_endpoint && (await authorizationRefused(http, authorizationUrl))) {
       opts.logger.info('the authorization server refuses the stored client registration; registering again', { issuer: as.issuer, clientId: identity.clientId });
       identity = await register(opts, http, as, receiver.redirectUri);
       config = configurationFor(http, as, identity);

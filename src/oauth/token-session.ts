@@ -144,9 +144,9 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
    * A login; when the code exchange says invalid_client for a client we registered (the AS lost it), the
    * registration is replaced by one fresh registration and the login runs once more. Never more than once.
    */
-  const loginReplacingStaleClient = async (prm: ProtectedResourceInfo, as: AuthorizationServerInfo, state: CredentialState, scope: string | undefined): Promise<LoginResult> => {
+  const loginReplacingStaleClient = async (prm: ProtectedResourceInfo, as: AuthorizationServerInfo, state: CredentialState, scope: string | undefined, verify: boolean): Promise<LoginResult> => {
     try {
-      return await runLogin(opts, http, prm, as, state, scope);
+      return await runLogin(opts, http, prm, as, state, scope, verify);
     } catch (error) {
       if (!isOAuthFlowError(error, 'INVALID_CLIENT') || !state.client || opts.clientId || !as.metadata.registration_endpoint) throw error;
       logger.info('the authorization server refused the registered client; registering again once', { issuer: as.issuer, clientId: state.client.client_id });
@@ -190,7 +190,8 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
         ...(Array.isArray(serverScopes) ? { serverScopes } : {}),
       });
       try {
-        const result = await loginReplacingStaleClient(prm, as, state, scope);
+        // A step-up with working tokens needs no check of the client that obtained them.
+        const result = await loginReplacingStaleClient(prm, as, state, scope, need.forceLogin === true || !state.tokens);
         const next: CredentialState = { ...state, issuer: as.issuer, resource: prm.resource, tokens: result.tokens };
         if (result.identity.registration) next.client = result.identity.registration;
         await save(next);
