@@ -3,7 +3,7 @@
  * the binary logs to stderr is opened in the headless test browser. Bounded; the child is killed on timeout.
  */
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Stream } from 'node:stream';
 import { baseEnv, CLIENT_BIN } from './client-bridge.js';
 import { createHeadlessBrowser } from './oauth-browser.js';
 
@@ -17,7 +17,7 @@ export interface SignInRun {
 }
 
 /** Opens each sign-in URL that appears in a chunk of stderr; returns the URLs found. */
-export function watchSignIns(stream: Readable | null | undefined, onUrl: (url: string) => void): () => string {
+export function watchSignIns(stream: Pick<Readable, 'on'> | Stream | null | undefined, onUrl: (url: string) => void): () => string {
   let stderr = '';
   let scanned = 0;
   stream?.on('data', (c: Buffer) => {
