@@ -15,6 +15,8 @@ import { runClientOnce } from '../helpers/client-run.js';
 import { runClientWithBrowser, watchSignIns } from '../helpers/client-signin.js';
 import { createHeadlessBrowser } from '../helpers/oauth-browser.js';
 import { startMinimalFixture, type MinimalFixture } from '../helpers/minimal-oauth-fixture.js';
+import { startAuthorizationServer } from '../helpers/oauth-authorization-server.js';
+import { startProtectedMcp } from '../helpers/oauth-protected-mcp.js';
 
 let fx: MinimalFixture | undefined;
 const dirs: string[] = [];
@@ -149,4 +151,22 @@ describe('several processes at once', () => {
       for (const run of runs) expect(isAlive(run.pid)).toBe(false);
     }
   }, 240_000);
+
+  it('the same against oidc-provider (login and consent forms): one registration, one sign-in', async () => {
+    const as = await startAuthorizationServer();
+    const mcp = await startProtectedMcp(as.issuer);
+    try {
+      let registrations = 0;
+      as.provider.on('registration_create.success', () => registrations++);
+      const dir = await freshDir();
+      const runs = await Promise.all([0, 1, 2].map(() => runClientWithBrowser(['-c', 'echo', '--config-dir', dir, mcp.url], { timeoutMs: 40_000 })));
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      expect(runs.reduce((n, r) => n + r.signIns.length, 0)).toBe(1);
+      expect(registrations).toBe(1);
+      expect(as.grants.authorization_code).toBe(1);
+    } finally {
+      await mcp.close();
+      await as.close();
+    }
+  }, 120_000);
 });
