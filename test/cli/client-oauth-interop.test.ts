@@ -83,6 +83,14 @@ describe('request flags through the binary', () => {
     expect(JSON.parse(token.stdout)).toMatchObject({ loggedIn: false });
   });
 
+  it('a step-up the AS never grants stops after three authorizations: one clear line, exit 1', async () => {
+    fx = await startMinimalFixture({ grant: () => 'mcp:read' }, { challengeScope: 'mcp:read', requiredScope: 'mcp:read' });
+    const run = await runClientWithBrowser(['-c', 'admin-echo', '--config-dir', await freshDir(), fx.mcp.url]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/still demands scope .*mcp:admin.* after 3 authorizations/);
+    expect(run.signIns).toHaveLength(4);
+  });
+
   it('an iss refusal names both values and exits 1', async () => {
     fx = await startMinimalFixture({ iss: 'wrong' });
     const run = await runClientWithBrowser(['--login', '--config-dir', await freshDir(), fx.mcp.url]);
