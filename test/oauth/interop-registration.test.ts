@@ -152,6 +152,33 @@ describe('stale registrations are replaced once, without user action', () => {
     expect(new URL(again.browser.opened[0] as string).searchParams.get('client_id')).toBe([...f.as.clients.keys()][0]);
   });
 
+  it('the code exchange answers invalid_client for the stored client → one new registration and sign-in, once', async () => {
+    const f = await setup({ authMethods: ['client_secret_post'] });
+    await f.client().oauth.login();
+    let forgotten = false;
+    const again = f.client({}, {
+      tamperCallback: (url) => {
+        if (!forgotten) {
+          forgotten = true;
+          f.as.forgetClients(); // lost between the authorization and the code exchange
+        }
+        return url;
+      },
+    });
+    await again.oauth.login();
+    expect(f.as.registrations).toHaveLength(2);
+    expect(again.browser.opened).toHaveLength(2);
+    expect(f.as.tokenRequests.map((r) => r.status)).toEqual([200, 401, 200]);
+  });
+
+  it('a freshly registered client refused at the code exchange is not re-registered in a loop', async () => {
+    const f = await setup({});
+    const stuck = f.client({}, { tamperCallback: (url) => (f.as.forgetClients(), url) });
+    const error = await stuck.oauth.login().then(() => undefined, (e: unknown) => e);
+    expect(isOAuthFlowError(error, 'INVALID_CLIENT')).toBe(true);
+    expect(f.as.registrations).toHaveLength(1);
+  });
+
   it('the AS no longer accepts our redirect_uri → re-registered once', async () => {
     const f = await setup({});
     await f.client().oauth.login();
