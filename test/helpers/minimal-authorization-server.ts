@@ -5,9 +5,10 @@
  * redirects to the client's redirect_uri, so the headless test browser drives it with plain redirects.
  * Tokens are opaque; `lookup` lets the minimal protected MCP server check them in-process.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { json, loopbackMatch, presentedCredentials, random, read } from './minimal-as-wire.js';
 
 export type AuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
 export type IssMode = 'present' | 'absent-advertised' | 'present-unadvertised' | 'wrong' | 'off';
@@ -84,37 +85,6 @@ export interface MinimalAs {
   /** Handles the request when it is an AS route; false otherwise (for mounting on another server). */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   close(): Promise<void>;
-}
-
-function read(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body));
-}
-
-const random = (): string => randomBytes(18).toString('base64url');
-
-function decodeForm(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, ' '));
-}
-
-function loopbackMatch(registered: string, presented: string): boolean {
-  if (registered === presented) return true;
-  try {
-    const a = new URL(registered);
-    const b = new URL(presented);
-    // RFC 8252 §7.3: any port for loopback redirect URIs.
-    return a.hostname === '127.0.0.1' && b.hostname === '127.0.0.1' && a.protocol === b.protocol && a.pathname === b.pathname;
-  } catch {
-    return false;
-  }
 }
 
 /** Creates the AS handler for `issuer` (an origin); start it with startMinimalAuthorizationServer or mount it. */
@@ -227,23 +197,7 @@ export function createMinimalAs(issuer: string, options: MinimalAsOptions = {}):
 
   /** The client the request authenticates as, with the method it used, or undefined (invalid_client). */
   const authenticate = (req: IncomingMessage, body: URLSearchParams): { client: RegisteredClient | { client_id: string }; method: AuthMethod } | undefined => {
-    const header = req.headers.authorization;
-    let id: string | undefined;
-    let secret: string | undefined;
-    let method: AuthMethod;
-    if (header?.startsWith('Basic ')) {
-      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      const [rawId, rawSecret] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
-      [id, secret] = options.rawBasic ? [rawId, rawSecret] : [decodeForm(rawId), decodeForm(rawSecret)];
-      method = 'client_secret_basic';
-    } else if (body.has('client_secret')) {
-      [id, secret] = [body.get('client_id') ?? undefined, body.get('client_secret') ?? undefined];
-      method = 'client_secret_post';
-    } else {
-      id = body.get('client_id') ?? undefined;
-      method = 'none';
-    }
+    const { id, secret, method } = presentedCredentials(req.headers.authorization, body, options.rawBasic === true);
     if (id) as.seenClientIds.push(id);
     if (!methods.includes(method) || !id) return undefined;
     if (options.clientIdMetadataDocuments && id.startsWith('http://127.0.0.1:') && method === 'none') return { client: { client_id: id }, method };
