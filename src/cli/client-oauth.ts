@@ -16,6 +16,7 @@ import { ClientError, describeError, isOAuthFlowError } from '../shared/errors.j
 import type { Logger } from '../shared/logger.js';
 import { flagOrEnvBoolean, type Env } from './flag-values.js';
 import { createProgressReporter, formatStatus, maskSecrets, type ErrStream } from './client-oauth-output.js';
+import { REQUEST_ENV, registerRequestOptions, resolveRequestOptions, type RequestOptions, type RequestRawFlags } from './client-oauth-request-flags.js';
 
 
 export const OAUTH_ENV = {
@@ -36,10 +37,11 @@ export const OAUTH_ENV = {
   getClientInfo: 'MCP_CLIENT_GET_CLIENT_INFO',
   updateClient: 'MCP_CLIENT_UPDATE_CLIENT',
   deleteClient: 'MCP_CLIENT_DELETE_CLIENT',
+  ...REQUEST_ENV,
 } as const;
 
 /** What commander hands back for the OAuth flags. */
-export interface OAuthRawFlags {
+export interface OAuthRawFlags extends RequestRawFlags {
   clientId?: string;
   clientSecret?: string;
   clientMetadataUrl?: string;
@@ -61,7 +63,7 @@ export interface OAuthRawFlags {
 
 export type OAuthAction = 'login' | 'logout' | 'token' | 'get-client-info' | 'update-client' | 'delete-client';
 
-export interface OAuthCliOptions {
+export interface OAuthCliOptions extends Partial<RequestOptions> {
   clientId?: string;
   clientSecret?: string;
   clientMetadataUrl?: string;
@@ -82,6 +84,7 @@ export interface OAuthCliOptions {
 
 export function registerOAuthOptions(command: Command): Command {
   const e = OAUTH_ENV;
+  registerRequestOptions(command);
   return command
     .addOption(new Option('--client-id <id>', `static OAuth client id (env ${e.clientId})`))
     .addOption(new Option('--client-secret <secret>', `static OAuth client secret (env ${e.clientSecret})`))
@@ -93,7 +96,7 @@ export function registerOAuthOptions(command: Command): Command {
     .addOption(new Option('--config-dir <dir>', `where credentials are kept (env ${e.configDir}; default $XDG_CONFIG_HOME/mcp-client or ~/.config/mcp-client)`))
     .addOption(new Option('--scope <scopes>', `OAuth scope to request (env ${e.scope}; default: what the server asks for)`))
     .addOption(new Option('--login', `sign in now and exit (env ${e.login})`))
-    .addOption(new Option('--logout', `forget this server's tokens and exit (env ${e.logout})`))
+    .addOption(new Option('--logout', `revoke this server's tokens at the authorization server when it supports RFC 7009, forget them and exit (env ${e.logout})`))
     .addOption(new Option('--all', `with --logout: also forget the client registration (env ${e.all})`))
     .addOption(new Option('--token', `show token status (expiry, scope, client id), refreshing if expired (env ${e.token})`))
     .addOption(new Option('--show-secrets', `with --token / client commands: include token and secret values (env ${e.showSecrets})`))
@@ -137,6 +140,7 @@ export function resolveOAuthCliOptions(flags: OAuthRawFlags, env: Env, credentia
     configDir,
     showSecrets: flagOrEnvBoolean('--show-secrets', flags.showSecrets, env[e.showSecrets]),
     logoutAll,
+    ...resolveRequestOptions(flags, env),
   };
   const clientId = credentialsFile ? flags.clientId : pick(flags.clientId, 'clientId');
   const clientSecret = credentialsFile ? flags.clientSecret : pick(flags.clientSecret, 'clientSecret');
@@ -191,6 +195,8 @@ function buildClient(opts: OAuthCliOptions, deps: OAuthDeps, interactive: boolea
     ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
     ...(opts.clientMetadataUrl ? { clientMetadataUrl: opts.clientMetadataUrl } : {}),
     ...(opts.scope ? { scope: opts.scope } : {}),
+    ...(opts.authorizeParams ? { authorizeParams: opts.authorizeParams } : {}),
+    ...(opts.resource === false ? { resource: false } : {}),
     logger: deps.logger,
     ...(deps.signal ? { signal: deps.signal } : {}),
     ...(opts.credentialsFile ? { envFile: opts.credentialsFile, parseEnv: parseDotenv } : {}),
@@ -220,10 +226,12 @@ export async function runOAuthCommand(opts: OAuthCliOptions, deps: OAuthDeps): P
       case 'login':
         printStatus(deps, await client.login());
         break;
-      case 'logout':
-        await client.logout({ all: opts.logoutAll });
-        deps.stderr.write(opts.logoutAll ? 'Forgot the tokens and the client registration.\n' : 'Forgot the tokens.\n');
+      case 'logout': {
+        const { revoked } = await client.logout({ all: opts.logoutAll });
+        const what = opts.logoutAll ? 'the tokens and the client registration' : 'the tokens';
+        deps.stderr.write(revoked > 0 ? `Revoked ${revoked} token(s) at the authorization server and forgot ${what}.\n` : `Forgot ${what}.\n`);
         break;
+      }
       case 'token':
         printStatus(deps, await client.status({ refresh: true, includeSecrets: opts.showSecrets }));
         break;

@@ -9,7 +9,7 @@ import { chooseIdentitySource, staticAuthMethod, type ClientIdentity } from './c
 import type { CredentialState, StoredClient, StoredTokens } from './credential-state.js';
 import type { AuthorizationServerInfo, ProtectedResourceInfo } from './discovery.js';
 import { mapOAuthError } from './error-mapping.js';
-import type { HttpContext } from './http.js';
+import { timedFetch, type HttpContext } from './http.js';
 import type { ResolvedOptions } from './options.js';
 import { registerClient } from './registration.js';
 import { configurationFor, tokenSetFrom } from './token-grants.js';
@@ -68,41 +68,80 @@ async function resolveIdentity(opts: ResolvedOptions, http: HttpContext, as: Aut
       const client = state.client as StoredClient;
       return { source, clientId: client.client_id, ...(client.client_secret ? { clientSecret: client.client_secret } : {}), authMethod: client.token_endpoint_auth_method ?? (client.client_secret ? 'client_secret_basic' : 'none'), registration: client };
     }
-    case 'register': {
-      opts.onProgress({ step: 'registering', detail: as.issuer });
-      const client = await registerClient(http, as, { redirectUri, clientName: opts.clientName });
-      opts.logger.info('registered a new OAuth client', { issuer: as.issuer, clientId: client.client_id });
-      return { source, clientId: client.client_id, ...(client.client_secret ? { clientSecret: client.client_secret } : {}), authMethod: client.token_endpoint_auth_method ?? 'none', registration: client };
-    }
+    case 'register':
+      return register(opts, http, as, redirectUri);
   }
 }
 
-/** RFC 9207: when the server says it sends `iss`, it must be there; when present, it must be the issuer. */
+async function register(opts: ResolvedOptions, http: HttpContext, as: AuthorizationServerInfo, redirectUri: string): Promise<ClientIdentity> {
+  opts.onProgress({ step: 'registering', detail: as.issuer });
+  const client = await registerClient(http, as, { redirectUri, clientName: opts.clientName });
+  opts.logger.info('registered a new OAuth client', { issuer: as.issuer, clientId: client.client_id, authMethod: client.token_endpoint_auth_method });
+  return { source: 'register', clientId: client.client_id, ...(client.client_secret ? { clientSecret: client.client_secret } : {}), authMethod: client.token_endpoint_auth_method ?? 'none', registration: client };
+}
+
+/**
+ * Pure (RFC 9207 with MCP 2026-07-28): `iss` present → it must equal the metadata's `issuer`, compared as
+ * plain strings (no trailing-slash or case folding); absent → refused only when the server advertises
+ * `authorization_response_iss_parameter_supported`. Returns the refusal message, or undefined to accept.
+ */
+export function issRefusal(iss: string | null, expected: string, advertised: boolean): string | undefined {
+  if (iss === null) {
+    return advertised ? `the authorization response has no iss, but the authorization server "${expected}" advertises authorization_response_iss_parameter_supported; expected iss "${expected}"` : undefined;
+  }
+  return iss === expected ? undefined : `the authorization response names issuer "${safeForMessage(iss)}", expected "${expected}" (compared exactly)`;
+}
+
 export function checkIssParameter(callback: URL, as: AuthorizationServerInfo): void {
-  const iss = callback.searchParams.get('iss');
-  const required = as.metadata.authorization_response_iss_parameter_supported === true;
-  if (iss === null ? required : iss !== as.issuer) {
-    throw new OAuthFlowError('ISSUER_MISMATCH', `the authorization response came from ${iss === null ? 'an unnamed issuer' : safeForMessage(iss)}, expected ${as.issuer}; refused`);
+  const refusal = issRefusal(callback.searchParams.get('iss'), String(as.metadata.issuer), as.metadata.authorization_response_iss_parameter_supported === true);
+  if (refusal) throw new OAuthFlowError('ISSUER_MISMATCH', `${refusal}; refused`);
+}
+
+/**
+ * Does the authorization endpoint refuse this request outright? An AS that no longer knows our client, or
+ * our redirect_uri, must not redirect (RFC 6749 §4.1.2.1) and answers with an error page (4xx) instead.
+ * Checked without a browser, only for a stored registration, so a stale one is replaced without the user
+ * facing a dead-end page.
+ */
+async function authorizationRefused(http: HttpContext, url: string): Promise<boolean> {
+  try {
+    const response = await timedFetch(http, url, { method: 'GET', headers: { accept: 'text/html' } });
+    await response.body?.cancel();
+    return response.status >= 400 && response.status < 500;
+  } catch {
+    return false; // unreachable now: let the browser show the user whatever the AS says
   }
 }
 
-export async function runLogin(opts: ResolvedOptions, http: HttpContext, prm: ProtectedResourceInfo, as: AuthorizationServerInfo, state: CredentialState, scope: string | undefined): Promise<LoginResult> {
+/**
+ * `verifyStoredClient`: check a stored registration at the authorization endpoint first (when it has not just
+ * proven itself: no usable tokens, or an explicit --login), so a stale one is replaced before the browser opens.
+ */
+export async function runLogin(opts: ResolvedOptions, http: HttpContext, prm: ProtectedResourceInfo, as: AuthorizationServerInfo, state: CredentialState, scope: string | undefined, verifyStoredClient = true): Promise<LoginResult> {
   const receiver = await openReceiver(opts, state.client);
   try {
-    const identity = await resolveIdentity(opts, http, as, state, receiver.redirectUri);
-    const config = configurationFor(http, as, identity);
+    let identity = await resolveIdentity(opts, http, as, state, receiver.redirectUri);
     const verifier = oidc.randomPKCECodeVerifier();
     const expectedState = oidc.randomState();
+    const resource: Record<string, string> = opts.useResource ? { resource: prm.resource } : {};
     const parameters: Record<string, string> = {
+      ...opts.authorizeParams,
       redirect_uri: receiver.redirectUri,
       response_type: 'code',
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state: expectedState,
-      resource: prm.resource,
+      ...resource,
     };
     if (scope) parameters.scope = scope;
-    const authorizationUrl = oidc.buildAuthorizationUrl(config, parameters).href;
+    let config = configurationFor(http, as, identity);
+    let authorizationUrl = oidc.buildAuthorizationUrl(config, parameters).href;
+    if (verifyStoredClient && identity.source === 'stored' && as.metadata.registration_endpoint && (await authorizationRefused(http, authorizationUrl))) {
+      opts.logger.info('the authorization server refuses the stored client registration; registering again', { issuer: as.issuer, clientId: identity.clientId });
+      identity = await register(opts, http, as, receiver.redirectUri);
+      config = configurationFor(http, as, identity);
+      authorizationUrl = oidc.buildAuthorizationUrl(config, parameters).href;
+    }
     if (!isBrowserSafeUrl(authorizationUrl)) {
       throw new OAuthFlowError('UNSAFE_BROWSER_URL', `refusing the authorization URL ${safeForMessage(authorizationUrl)}`);
     }
@@ -123,11 +162,11 @@ export async function runLogin(opts: ResolvedOptions, http: HttpContext, prm: Pr
     opts.onProgress({ step: 'exchanging', detail: as.issuer });
     let response: oidc.TokenEndpointResponse;
     try {
-      response = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState }, { resource: prm.resource });
+      response = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState }, resource);
     } catch (error) {
       throw mapOAuthError(error, { fallback: 'TOKEN_REQUEST_FAILED', action: 'exchanging the authorization code' });
     }
-    return { tokens: tokenSetFrom(response, opts.now(), identity.clientId), identity };
+    return { tokens: tokenSetFrom(response, opts.now(), identity.clientId, undefined, scope), identity };
   } finally {
     await receiver.close();
   }

@@ -86,7 +86,8 @@ export async function startCallbackServer(port: number): Promise<CallbackServer>
           if (error !== null) {
             const description = url.searchParams.get('error_description');
             respond(res, 400, callbackPage({ ok: false, reason: description ? `${error}: ${description}` : error }));
-            finish(new OAuthFlowError('AUTHORIZATION_DENIED', `the authorization server answered ${safeForMessage(error)}${description ? ` (${safeForMessage(description)})` : ''}`));
+            const hint = error === 'invalid_target' ? '; it rejects the resource parameter: try --no-resource' : '';
+            finish(new OAuthFlowError('AUTHORIZATION_DENIED', `the authorization server answered ${safeForMessage(error)}${description ? ` (${safeForMessage(description)})` : ''}${hint}`));
             return;
           }
           respond(res, 200, callbackPage({ ok: true }));

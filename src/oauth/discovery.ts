@@ -33,40 +33,74 @@ function stringList(value: unknown): string[] | undefined {
   return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
 }
 
-export async function discoverProtectedResource(http: HttpContext, serverUrl: URL, headerUrl: string | undefined, logger: Logger): Promise<ProtectedResourceInfo> {
-  const candidates = protectedResourceMetadataUrls(serverUrl, headerUrl);
-  for (const url of candidates) {
-    assertSecureEndpoint(url.href, 'protected resource metadata URL');
-    let response: Response;
-    try {
-      response = await timedFetch(http, url, { headers: { accept: 'application/json' } });
-    } catch (error) {
-      throw mapOAuthError(error, { fallback: 'DISCOVERY_FAILED', action: `fetching ${url.href}` });
-    }
-    if (response.status === 404 && !headerUrl) {
-      await response.body?.cancel();
-      continue;
-    }
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      throw new OAuthFlowError('DISCOVERY_FAILED', `protected resource metadata at ${url.href} answered HTTP ${response.status}`);
-    }
-    const body = await readJsonObject(response);
-    if (!body) throw new OAuthFlowError('METADATA_INVALID', `protected resource metadata at ${url.href} is not a JSON object`);
-    const resource = body.resource;
-    if (typeof resource !== 'string' || !resourceCovers(resource, serverUrl)) {
-      throw new OAuthFlowError('RESOURCE_MISMATCH', `protected resource metadata at ${url.href} is for ${safeForMessage(String(resource))}, not ${serverUrl.href}`);
-    }
-    const servers = stringList(body.authorization_servers);
-    const first = servers?.[0];
-    if (!first) throw new OAuthFlowError('METADATA_INVALID', `protected resource metadata at ${url.href} names no authorization_servers`);
-    const scopes = stringList(body.scopes_supported);
-    logger.debug('protected resource metadata found', { url: url.href, issuer: first });
-    return { resource: canonicalResource(resource), authorizationServer: first, metadataUrl: url.href, ...(scopes ? { scopesSupported: scopes } : {}) };
+/** One PRM candidate: the document, `undefined` when absent (4xx), or a thrown error for anything else. */
+async function fetchProtectedResource(http: HttpContext, url: URL, serverUrl: URL): Promise<ProtectedResourceInfo | undefined> {
+  assertSecureEndpoint(url.href, 'protected resource metadata URL');
+  let response: Response;
+  try {
+    response = await timedFetch(http, url, { headers: { accept: 'application/json' } });
+  } catch (error) {
+    throw mapOAuthError(error, { fallback: 'DISCOVERY_FAILED', action: `fetching ${url.href}` });
   }
-  // Servers from before RFC 9728 adoption: the MCP 2025-03-26 fallback treats the server's origin as issuer.
-  logger.warn('no protected resource metadata; assuming the MCP server origin is the authorization server', { server: serverUrl.origin });
+  if (response.status >= 400 && response.status < 500) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new OAuthFlowError('DISCOVERY_FAILED', `protected resource metadata at ${url.href} answered HTTP ${response.status}`);
+  }
+  const body = await readJsonObject(response);
+  if (!body) throw new OAuthFlowError('METADATA_INVALID', `protected resource metadata at ${url.href} is not a JSON object`);
+  const resource = body.resource;
+  if (typeof resource !== 'string' || !resourceCovers(resource, serverUrl)) {
+    throw new OAuthFlowError('RESOURCE_MISMATCH', `protected resource metadata at ${url.href} is for ${safeForMessage(String(resource))}, not ${serverUrl.href}`);
+  }
+  const servers = stringList(body.authorization_servers);
+  const first = servers?.[0];
+  if (!first) throw new OAuthFlowError('METADATA_INVALID', `protected resource metadata at ${url.href} names no authorization_servers`);
+  const scopes = stringList(body.scopes_supported);
+  return { resource: canonicalResource(resource), authorizationServer: first, metadataUrl: url.href, ...(scopes ? { scopesSupported: scopes } : {}) };
+}
+
+/**
+ * RFC 9728 discovery: the challenge's `resource_metadata` URL first; when that fails in any way (unreachable,
+ * an error status, not a document for this server) the well-known locations are tried, as if there had been no
+ * header. No document anywhere → the MCP 2025-03-26 fallback: the server's origin is the authorization server.
+ */
+export async function discoverProtectedResource(http: HttpContext, serverUrl: URL, headerUrl: string | undefined, logger: Logger): Promise<ProtectedResourceInfo> {
+  if (headerUrl) {
+    try {
+      const found = await fetchProtectedResource(http, new URL(headerUrl, serverUrl), serverUrl);
+      if (found) {
+        logger.debug('protected resource metadata found', { url: found.metadataUrl, issuer: found.authorizationServer });
+        return found;
+      }
+      logger.warn('the resource_metadata URL from WWW-Authenticate has no document; trying the well-known locations', { url: safeForMessage(headerUrl) });
+    } catch (error) {
+      logger.warn('the resource_metadata URL from WWW-Authenticate failed; trying the well-known locations', { url: safeForMessage(headerUrl), code: (error as { code?: string }).code });
+    }
+  }
+  for (const url of protectedResourceMetadataUrls(serverUrl)) {
+    const found = await fetchProtectedResource(http, url, serverUrl);
+    if (!found) continue;
+    logger.debug('protected resource metadata found', { url: url.href, issuer: found.authorizationServer });
+    return found;
+  }
+  logger.warn('no protected resource metadata; assuming the MCP server origin is the authorization server (MCP 2025-03-26)', { server: serverUrl.origin });
   return { resource: canonicalResource(serverUrl), authorizationServer: serverUrl.origin };
+}
+
+/** MCP 2025-03-26 §2.3.3: without metadata, the default endpoints at the server's origin (PKCE is mandatory there). */
+export function defaultEndpointsMetadata(origin: string): oidc.ServerMetadata {
+  return {
+    issuer: origin,
+    authorization_endpoint: `${origin}/authorize`,
+    token_endpoint: `${origin}/token`,
+    registration_endpoint: `${origin}/register`,
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+  };
 }
 
 /** openid-client's fetch hook on top of ours (adds our signal; openid-client adds its own timeout). */
@@ -79,7 +113,7 @@ export function openidFetch(http: HttpContext): oidc.CustomFetch {
 
 export function validateServerMetadata(issuer: string, metadata: oidc.ServerMetadata, source: string): void {
   if (!issuerMatches(issuer, metadata.issuer)) {
-    throw new OAuthFlowError('ISSUER_MISMATCH', `authorization server metadata at ${source} names issuer ${safeForMessage(String(metadata.issuer))}, expected ${issuer}`);
+    throw new OAuthFlowError('ISSUER_MISMATCH', `authorization server metadata at ${source} names issuer "${safeForMessage(String(metadata.issuer))}", but it was discovered for "${issuer}"; refused (RFC 8414 §3.3)`);
   }
   const methods = metadata.code_challenge_methods_supported;
   if (!Array.isArray(methods) || !methods.includes('S256')) {
@@ -92,7 +126,11 @@ export function validateServerMetadata(issuer: string, metadata: oidc.ServerMeta
   }
 }
 
-export async function discoverAuthorizationServer(http: HttpContext, issuer: string, logger: Logger): Promise<AuthorizationServerInfo> {
+/**
+ * RFC 8414 / OIDC metadata for `issuer`. With `legacyDefaults` (no protected-resource metadata, so a 2025-03-26
+ * server whose origin is the issuer), no metadata at all means the default endpoints.
+ */
+export async function discoverAuthorizationServer(http: HttpContext, issuer: string, logger: Logger, legacyDefaults = false): Promise<AuthorizationServerInfo> {
   const issuerUrl = assertSecureEndpoint(issuer, 'authorization server issuer');
   if (issuerUrl.search) throw new OAuthFlowError('METADATA_INVALID', `issuer ${issuer} must not have a query`);
   const loopbackHttp = issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname);
@@ -118,6 +156,12 @@ export async function discoverAuthorizationServer(http: HttpContext, issuer: str
     validateServerMetadata(issuer, metadata, candidate.url.href);
     logger.debug('authorization server metadata found', { url: candidate.url.href, issuer });
     return { issuer, metadata, loopbackHttp, metadataUrl: candidate.url.href };
+  }
+  if (legacyDefaults) {
+    logger.warn('no authorization server metadata; using the MCP 2025-03-26 default endpoints /authorize, /token, /register', { issuer });
+    const metadata = defaultEndpointsMetadata(issuerUrl.origin);
+    validateServerMetadata(metadata.issuer, metadata, 'the 2025-03-26 default endpoints');
+    return { issuer: metadata.issuer, metadata, loopbackHttp, metadataUrl: `${issuerUrl.origin}/.well-known/oauth-authorization-server` };
   }
   throw new OAuthFlowError('DISCOVERY_FAILED', `no authorization server metadata for ${issuer} (${failures.join(', ')})`);
 }

@@ -40,12 +40,25 @@ export function mapOAuthError(error: unknown, ctx: MapContext): OAuthFlowError {
     if (oauthError === 'invalid_grant') {
       return new OAuthFlowError('INVALID_GRANT', `${ctx.action}: the authorization server rejected the grant (invalid_grant); log in again`, { cause: error });
     }
+    if (oauthError === 'invalid_client') {
+      return new OAuthFlowError('INVALID_CLIENT', `${ctx.action}: the authorization server does not accept this client (invalid_client, HTTP ${status})`, { cause: error });
+    }
+    if (oauthError === 'invalid_target') {
+      return new OAuthFlowError(ctx.fallback, `${ctx.action}: the authorization server rejects the resource parameter (invalid_target); try --no-resource`, { cause: error });
+    }
     if (status >= 500) {
       return new OAuthFlowError('AUTH_SERVER_UNAVAILABLE', `${ctx.action}: authorization server error ${status} (${oauthError})`, { cause: error });
     }
     return new OAuthFlowError(ctx.fallback, `${ctx.action}: ${oauthError} (HTTP ${status})`, { cause: error });
   }
+  if (error instanceof oidc.WWWAuthenticateChallengeError && error.status === 401) {
+    // RFC 6749 §5.2: a 401 from the token endpoint is a failed client authentication.
+    return new OAuthFlowError('INVALID_CLIENT', `${ctx.action}: the authorization server does not accept this client (HTTP 401)`, { cause: error });
+  }
   if (error instanceof oidc.AuthorizationResponseError) {
+    if (error.error === 'invalid_target') {
+      return new OAuthFlowError('AUTHORIZATION_DENIED', `${ctx.action}: the authorization server rejects the resource parameter (invalid_target); try --no-resource`, { cause: error });
+    }
     return new OAuthFlowError('AUTHORIZATION_DENIED', `${ctx.action}: authorization failed with ${String(error.error)}`, { cause: error });
   }
   if (error instanceof oidc.ClientError) {

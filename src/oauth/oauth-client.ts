@@ -4,9 +4,11 @@
  */
 import { OAuthFlowError } from '../shared/errors.js';
 import type { CredentialState } from './credential-state.js';
-import type { FetchLike, HttpContext } from './http.js';
 import { resolveOptions, type OAuthClientOptions } from './options.js';
+import { timedFetch, type FetchLike, type HttpContext } from './http.js';
 import { classifyRejection, isExpiring } from './refresh-policy.js';
+import { revokeStoredTokens } from './revocation.js';
+import { MAX_AUTHORIZATION_ATTEMPTS } from './scope.js';
 import { deleteRegistration, readRegistration, storedClientFrom, updateRegistration } from './registration.js';
 import { createTokenSession } from './token-session.js';
 import { parseBearerChallenge } from './www-authenticate.js';
@@ -36,8 +38,11 @@ export interface OAuthClient {
   fetch: FetchLike;
   /** Logs in now (browser), replacing any stored tokens. */
   login(): Promise<TokenStatus>;
-  /** Forgets the tokens; with `all`, the client registration too. */
-  logout(options?: { all?: boolean }): Promise<void>;
+  /**
+   * Revokes the stored tokens at the authorization server when it advertises a revocation endpoint (RFC 7009),
+   * then forgets them; with `all`, the client registration too. `revoked` counts the tokens the AS accepted.
+   */
+  logout(options?: { all?: boolean }): Promise<{ revoked: number }>;
   /** What is stored; with `refresh`, refreshes an expired token first (never opens a browser). */
   status(options?: { refresh?: boolean; includeSecrets?: boolean }): Promise<TokenStatus>;
   /** RFC 7592 read of the stored registration. */
@@ -79,6 +84,11 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     return status;
   };
 
+  /**
+   * The MCP server's request with our token. A 401 gets a fresh token (refresh or login) and one retry. A 403
+   * insufficient_scope gets a step-up authorization for the held and challenged scopes and a retry, at most
+   * MAX_AUTHORIZATION_ATTEMPTS times for the operation; then a clear error, never a loop.
+   */
   const authedFetch: FetchLike = async (input, init = {}) => {
     const send = (token: string | undefined): Promise<Response> => {
       const headers = new Headers(init.headers);
@@ -89,17 +99,45 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     // No tokens yet: ask without one, so the server's 401 tells us where to authenticate and which scope.
     let token = state.tokens ? (await session.obtain({})).access_token : undefined;
     let response = await send(token);
-    if (response.status !== 401 && response.status !== 403) return response;
-    const challenge = parseBearerChallenge(response.headers.get('www-authenticate'));
-    const action = classifyRejection(response.status, challenge);
-    if (action === 'none' || (action === 'step-up' && !challenge?.scope) || !replayable(init.body)) return response;
-    session.rememberChallenge(challenge);
-    logger.debug('MCP server asked for authorization', { status: response.status, error: challenge?.error, scope: challenge?.scope });
-    await response.body?.cancel();
-    const need = action === 'step-up' ? { stepUpScope: challenge?.scope as string, ...(token ? { rejected: token } : {}) } : token ? { rejected: token } : {};
-    token = (await session.obtain(need)).access_token;
-    response = await send(token);
-    return response;
+    let reauthorized = false;
+    let stepUps = 0;
+    for (;;) {
+      if (response.status !== 401 && response.status !== 403) return response;
+      const challenge = parseBearerChallenge(response.headers.get('www-authenticate'));
+      const action = classifyRejection(response.status, challenge);
+      if (action === 'none' || (action === 'step-up' && !challenge?.scope) || !replayable(init.body)) return response;
+      if (action === 'refresh' && reauthorized) return response;
+      if (action === 'step-up' && stepUps >= MAX_AUTHORIZATION_ATTEMPTS) {
+        await response.body?.cancel();
+        throw new OAuthFlowError('INSUFFICIENT_SCOPE', `the server still demands scope "${challenge?.scope ?? ''}" after ${stepUps} authorizations for this request; the authorization server did not grant it (held: "${(await session.state()).tokens?.scope ?? ''}")`);
+      }
+      session.rememberChallenge(challenge);
+      logger.debug('MCP server asked for authorization', { status: response.status, error: challenge?.error, scope: challenge?.scope });
+      await response.body?.cancel();
+      if (action === 'step-up') {
+        stepUps++;
+        token = (await session.obtain({ stepUpScope: challenge?.scope as string, ...(token ? { rejected: token } : {}) })).access_token;
+      } else {
+        reauthorized = true;
+        token = (await session.obtain(token ? { rejected: token } : {})).access_token;
+      }
+      response = await send(token);
+    }
+  };
+
+  /** --login has no request of its own: ask the server once without a token to learn its challenge. */
+  const learnChallenge = async (): Promise<void> => {
+    try {
+      const response = await timedFetch(http, opts.serverUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'ping' }),
+      });
+      await response.body?.cancel();
+      if (response.status === 401 || response.status === 403) session.rememberChallenge(parseBearerChallenge(response.headers.get('www-authenticate')));
+    } catch (error) {
+      logger.debug('could not reach the MCP server before signing in; using its metadata only', { code: (error as { code?: string }).code });
+    }
   };
 
   const requireClient = async (): Promise<CredentialState> => {
@@ -113,10 +151,12 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   return {
     fetch: authedFetch,
     async login() {
+      await learnChallenge();
       await session.obtain({ forceLogin: true });
       return toStatus(await session.state(), false);
     },
     async logout(logoutOptions = {}) {
+      const revoked = await revokeStoredTokens(session, http, opts);
       await session.mutate(async (state) => {
         const next: CredentialState = { ...state };
         delete next.tokens;
@@ -127,7 +167,8 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         }
         return next;
       });
-      logger.info(logoutOptions.all ? 'forgot tokens and client registration' : 'forgot tokens', { store: opts.store.location });
+      logger.info(logoutOptions.all ? 'forgot tokens and client registration' : 'forgot tokens', { store: opts.store.location, revoked });
+      return { revoked };
     },
     async status(statusOptions = {}) {
       const state = await session.state();

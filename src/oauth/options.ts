@@ -47,6 +47,10 @@ export interface OAuthClientOptions {
   lockWaitMs?: number;
   /** When false, `fetch` never starts a browser login and fails with LOGIN_REQUIRED instead (default true). */
   interactive?: boolean;
+  /** Send RFC 8707 `resource` in authorization and token requests (default true; false for servers that reject it). */
+  resource?: boolean;
+  /** Extra authorization request parameters (e.g. prompt=consent); never the ones the flow owns. */
+  authorizeParams?: Record<string, string>;
 }
 
 export interface ResolvedOptions {
@@ -69,6 +73,18 @@ export interface ResolvedOptions {
   expirySkewMs: number;
   lockWaitMs: number;
   interactive: boolean;
+  useResource: boolean;
+  authorizeParams: Record<string, string>;
+}
+
+/** Parameters the authorization flow sets itself; --authorize-param may not replace them. */
+export const FLOW_OWNED_PARAMS = new Set(['client_id', 'redirect_uri', 'response_type', 'state', 'code_challenge', 'code_challenge_method', 'scope', 'resource', 'request', 'request_uri']);
+
+function checkedAuthorizeParams(params: Record<string, string>): Record<string, string> {
+  for (const key of Object.keys(params)) {
+    if (FLOW_OWNED_PARAMS.has(key)) throw new OAuthFlowError('METADATA_INVALID', `authorize parameter "${key}" is set by the flow itself and cannot be overridden`);
+  }
+  return { ...params };
 }
 
 export function resolveOptions(options: OAuthClientOptions): ResolvedOptions {
@@ -101,5 +117,7 @@ export function resolveOptions(options: OAuthClientOptions): ResolvedOptions {
     expirySkewMs: options.expirySkewMs ?? DEFAULT_EXPIRY_SKEW_MS,
     lockWaitMs: options.lockWaitMs ?? authTimeoutMs + 30_000,
     interactive: options.interactive ?? true,
+    useResource: options.resource ?? true,
+    authorizeParams: checkedAuthorizeParams(options.authorizeParams ?? {}),
   };
 }

@@ -60,7 +60,7 @@ export type RefreshFailureAction = 'retry' | 'relogin' | 'fail';
 
 /** A refresh that failed with `code` on attempt `attempt` (0-based) of `maxAttempts`: what next? */
 export function classifyRefreshFailure(code: string, attempt: number, maxAttempts: number): RefreshFailureAction {
-  if (code === 'INVALID_GRANT') return 'relogin';
+  if (code === 'INVALID_GRANT' || code === 'INVALID_CLIENT') return 'relogin';
   if (code === 'AUTH_SERVER_UNAVAILABLE') return attempt + 1 < maxAttempts ? 'retry' : 'fail';
   return 'fail';
 }

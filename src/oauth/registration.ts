@@ -1,32 +1,39 @@
 /**
- * Client registration: RFC 7591 dynamic registration through openid-client, and RFC 7592 read / update /
+ * Client registration: RFC 7591 dynamic registration, and RFC 7592 read / update /
  * delete of that registration with its registration access token.
  */
-import * as oidc from 'openid-client';
 import { OAuthFlowError } from '../shared/errors.js';
+import { registeredAuthMethod } from './client-identity.js';
 import type { StoredClient } from './credential-state.js';
-import { openidFetch, type AuthorizationServerInfo } from './discovery.js';
+import type { AuthorizationServerInfo } from './discovery.js';
 import { mapOAuthError } from './error-mapping.js';
 import { readJsonObject, timedFetch, type HttpContext } from './http.js';
-import { assertSecureEndpoint } from './url-safety.js';
+import { assertSecureEndpoint, safeForMessage } from './url-safety.js';
 
 export interface RegistrationRequest {
   redirectUri: string;
   clientName: string;
 }
 
-/** Pure: the token endpoint auth method to register, given what the server supports. */
+/**
+ * Pure: the token endpoint auth method to ask for — one the server lists, preferring a public client.
+ * Without a list, RFC 8414 §2's default applies: the server supports client_secret_basic.
+ */
 export function chooseRegistrationAuthMethod(supported: string[] | undefined): string {
-  if (!supported || supported.includes('none')) return 'none';
-  if (supported.includes('client_secret_basic')) return 'client_secret_basic';
-  if (supported.includes('client_secret_post')) return 'client_secret_post';
+  if (!supported) return 'client_secret_basic';
+  for (const method of ['none', 'client_secret_basic', 'client_secret_post']) if (supported.includes(method)) return method;
   return 'none';
 }
 
 const RESERVED = new Set(['client_id', 'client_secret', 'registration_access_token', 'registration_client_uri', 'client_id_issued_at', 'client_secret_expires_at', 'token_endpoint_auth_method']);
 
+/**
+ * A registration response → what we store. Tolerant the way RFC 7591 allows servers to be: a missing
+ * `client_secret_expires_at` means the secret does not expire, a secret may come although we asked for a
+ * public client, and echoed metadata may be left out. Only a missing `client_id` is refused.
+ */
 export function storedClientFrom(issuer: string, registered: Record<string, unknown>): StoredClient {
-  const str = (key: string): string | undefined => (typeof registered[key] === 'string' ? (registered[key] as string) : undefined);
+  const str = (key: string): string | undefined => (typeof registered[key] === 'string' && registered[key] !== '' ? (registered[key] as string) : undefined);
   const clientId = str('client_id');
   if (!clientId) throw new OAuthFlowError('REGISTRATION_FAILED', 'the registration response has no client_id');
   const metadata: Record<string, unknown> = {};
@@ -34,8 +41,7 @@ export function storedClientFrom(issuer: string, registered: Record<string, unkn
   const client: StoredClient = { client_id: clientId, issuer, metadata };
   const secret = str('client_secret');
   if (secret) client.client_secret = secret;
-  const method = str('token_endpoint_auth_method');
-  if (method) client.token_endpoint_auth_method = method;
+  client.token_endpoint_auth_method = registeredAuthMethod(str('token_endpoint_auth_method'), Boolean(secret));
   if (Array.isArray(registered.redirect_uris)) client.redirect_uris = registered.redirect_uris.filter((u): u is string => typeof u === 'string');
   const regToken = str('registration_access_token');
   if (regToken) client.registration_access_token = regToken;
@@ -44,12 +50,19 @@ export function storedClientFrom(issuer: string, registered: Record<string, unkn
   return client;
 }
 
+/**
+ * RFC 7591 registration. A plain JSON POST to the validated registration endpoint rather than openid-client's
+ * dynamicClientRegistration, which refuses responses deployed servers send (HTTP 200 instead of 201, a secret
+ * without client_secret_expires_at).
+ */
 export async function registerClient(http: HttpContext, as: AuthorizationServerInfo, request: RegistrationRequest): Promise<StoredClient> {
   const endpoint = as.metadata.registration_endpoint;
   if (!endpoint) {
     throw new OAuthFlowError('REGISTRATION_UNSUPPORTED', `authorization server ${as.issuer} does not support dynamic client registration; pass --client-id (and --client-secret)`);
   }
-  const metadata: Partial<oidc.ClientMetadata> = {
+  // No `scope` here: it is optional (RFC 7591 §2), servers refuse resource scopes they list elsewhere, and it
+  // would cap a later step-up. Scope is requested per authorization instead.
+  const metadata = {
     redirect_uris: [request.redirectUri],
     client_name: request.clientName,
     grant_types: ['authorization_code', 'refresh_token'],
@@ -57,31 +70,21 @@ export async function registerClient(http: HttpContext, as: AuthorizationServerI
     application_type: 'native',
     token_endpoint_auth_method: chooseRegistrationAuthMethod(as.metadata.token_endpoint_auth_methods_supported),
   };
-  // No `scope` here: it is optional (RFC 7591 §2), servers refuse resource scopes they list elsewhere, and it
-  // would cap a later step-up. Scope is requested per authorization instead.
-  // openid-client re-reads the metadata document; only that URL and the validated endpoint may be fetched.
-  const fetchHook = openidFetch(http);
-  const registrationUrl = new URL(endpoint);
-  const guarded: oidc.CustomFetch = (url, options) => {
-    if (url !== registrationUrl.href && url !== as.metadataUrl) {
-      return Promise.reject(new OAuthFlowError('INSECURE_ENDPOINT', 'registration was redirected to an unexpected endpoint'));
-    }
-    return fetchHook(url, options);
-  };
+  const url = assertSecureEndpoint(endpoint, 'registration_endpoint');
+  let response: Response;
   try {
-    const config = await oidc.dynamicClientRegistration(new URL(as.metadataUrl), metadata, undefined, {
-      [oidc.customFetch]: guarded,
-      timeout: Math.ceil(http.timeoutMs / 1000),
-      execute: as.loopbackHttp ? [oidc.allowInsecureRequests] : [],
-    });
-    const registered = config.clientMetadata() as unknown as Record<string, unknown>;
-    if (config.serverMetadata().registration_endpoint !== endpoint) {
-      throw new OAuthFlowError('METADATA_INVALID', 'authorization server metadata changed during registration');
-    }
-    return storedClientFrom(as.issuer, registered);
+    response = await timedFetch(http, url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(metadata) });
   } catch (error) {
     throw mapOAuthError(error, { fallback: 'REGISTRATION_FAILED', action: 'dynamic client registration' });
   }
+  const body = await readJsonObject(response);
+  if (response.status !== 200 && response.status !== 201) {
+    const error = typeof body?.error === 'string' ? `${body.error}${typeof body.error_description === 'string' ? `: ${safeForMessage(body.error_description)}` : ''}` : 'no error code';
+    const code = response.status >= 500 ? 'AUTH_SERVER_UNAVAILABLE' : 'REGISTRATION_FAILED';
+    throw new OAuthFlowError(code, `dynamic client registration at ${url.href} was refused (HTTP ${response.status}, ${error})`);
+  }
+  if (!body) throw new OAuthFlowError('REGISTRATION_FAILED', `dynamic client registration at ${url.href}: the response is not a JSON object`);
+  return storedClientFrom(as.issuer, body);
 }
 
 function managementTarget(client: StoredClient | undefined): { uri: string; token: string } {

@@ -17,7 +17,7 @@ export function configurationFor(http: HttpContext, as: AuthorizationServerInfo,
 }
 
 /** Token endpoint response → what we store. `expires_in` becomes an absolute `expires_at` on our clock. */
-export function tokenSetFrom(response: oidc.TokenEndpointResponse, now: number, clientId: string, previous?: StoredTokens): StoredTokens {
+export function tokenSetFrom(response: oidc.TokenEndpointResponse, now: number, clientId: string, previous?: StoredTokens, requestedScope?: string): StoredTokens {
   const tokens: StoredTokens = {
     access_token: response.access_token,
     token_type: response.token_type,
@@ -27,7 +27,8 @@ export function tokenSetFrom(response: oidc.TokenEndpointResponse, now: number, 
   // A refresh response without refresh_token keeps the old one (RFC 6749 §6); with one, it is rotated.
   const refresh = response.refresh_token ?? previous?.refresh_token;
   if (refresh) tokens.refresh_token = refresh;
-  const scope = response.scope ?? previous?.scope;
+  // RFC 6749 §5.1: a response without `scope` granted what was requested (or, on refresh, what was held).
+  const scope = response.scope ?? previous?.scope ?? requestedScope;
   if (scope) tokens.scope = scope;
   if (typeof response.expires_in === 'number') tokens.expires_at = now + response.expires_in * 1000;
   return tokens;

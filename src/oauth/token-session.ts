@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OAuthFlowError, isOAuthFlowError } from '../shared/errors.js';
-import { runLogin } from './authorize.js';
+import { runLogin, type LoginResult } from './authorize.js';
 import { staticAuthMethod, type ClientIdentity } from './client-identity.js';
 import type { CredentialState, StoredTokens } from './credential-state.js';
 import { discoverAuthorizationServer, discoverProtectedResource, type AuthorizationServerInfo, type ProtectedResourceInfo } from './discovery.js';
@@ -42,6 +42,8 @@ export interface TokenSession {
   /** Runs `fn` on freshly loaded state under the lock; saves and caches what it returns. */
   mutate(fn: (state: CredentialState) => Promise<CredentialState>): Promise<CredentialState>;
   discover(): Promise<Discovered>;
+  /** The client identity the stored tokens were issued to, for refresh and revocation. */
+  identityFor(state: CredentialState, tokens: StoredTokens, as: AuthorizationServerInfo): ClientIdentity | undefined;
   rememberChallenge(challenge: BearerChallenge | undefined): void;
 }
 
@@ -55,6 +57,8 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
   const { logger, store } = opts;
   let memory: CredentialState | undefined;
   let discovered: Discovered | undefined;
+  /** The challenge's resource_metadata that `discovered` answers (it may have come from a fallback). */
+  let discoveredFor: string | undefined;
   let challenge: BearerChallenge | undefined;
   const flight = createSingleFlight<StoredTokens>();
 
@@ -67,11 +71,13 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
 
   const discover = async (): Promise<Discovered> => {
     const wanted = challenge?.resourceMetadata;
-    if (discovered && (!wanted || wanted === discovered.prm.metadataUrl)) return discovered;
+    if (discovered && (!wanted || wanted === discoveredFor || wanted === discovered.prm.metadataUrl)) return discovered;
     opts.onProgress({ step: 'discovering', detail: opts.serverUrl.href });
     const prm = await discoverProtectedResource(http, opts.serverUrl, wanted, logger);
-    const as = await discoverAuthorizationServer(http, prm.authorizationServer, logger);
+    // No protected-resource metadata: a 2025-03-26 server, whose AS may also lack metadata (default endpoints).
+    const as = await discoverAuthorizationServer(http, prm.authorizationServer, logger, prm.metadataUrl === undefined);
     discovered = { prm, as };
+    discoveredFor = wanted;
     return discovered;
   };
 
@@ -99,7 +105,11 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
     return undefined;
   };
 
-  /** The refreshed tokens, or undefined when only a new login can help (invalid_grant, unknown client). */
+  /**
+   * The refreshed tokens, or undefined when only a new login can help (invalid_grant, unknown client). An AS
+   * that no longer knows our registered client (invalid_client) also makes us forget the registration, so
+   * the login registers afresh.
+   */
   const refresh = async (state: CredentialState, tokens: StoredTokens): Promise<StoredTokens | undefined> => {
     const { prm, as } = await discover();
     if (state.issuer && state.issuer !== as.issuer) return undefined;
@@ -108,20 +118,41 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
     const config = configurationFor(http, as, identity);
     for (let attempt = 0; ; attempt++) {
       try {
-        const fresh = await refreshGrant(config, tokens, prm.resource, opts.now(), identity.clientId);
+        const fresh = await refreshGrant(config, tokens, opts.useResource ? prm.resource : undefined, opts.now(), identity.clientId);
         logger.debug('access token refreshed', { issuer: as.issuer, expiresAt: fresh.expires_at });
         return fresh;
       } catch (error) {
         const code = isOAuthFlowError(error) ? error.code : 'TOKEN_REQUEST_FAILED';
         const next = classifyRefreshFailure(code, attempt, MAX_REFRESH_ATTEMPTS);
         if (next === 'relogin') {
-          logger.info('refresh token no longer valid; a new login is needed', { issuer: as.issuer });
+          if (code === 'INVALID_CLIENT' && identity.registration) {
+            logger.info('the authorization server no longer knows the registered client; will register again', { issuer: as.issuer, clientId: identity.clientId });
+            delete state.client;
+          } else {
+            logger.info('refresh token no longer valid; a new login is needed', { issuer: as.issuer });
+          }
           return undefined;
         }
         if (next === 'fail') throw error;
         logger.warn('refresh failed; retrying', { attempt: attempt + 1, code });
         await sleep(retryDelayMs(attempt), undefined, opts.signal ? { signal: opts.signal } : undefined);
       }
+    }
+  };
+
+  /**
+   * A login; when the code exchange says invalid_client for a client we registered (the AS lost it), the
+   * registration is replaced by one fresh registration and the login runs once more. Never more than once.
+   */
+  const loginReplacingStaleClient = async (prm: ProtectedResourceInfo, as: AuthorizationServerInfo, state: CredentialState, scope: string | undefined, verify: boolean): Promise<LoginResult> => {
+    try {
+      return await runLogin(opts, http, prm, as, state, scope, verify);
+    } catch (error) {
+      if (!isOAuthFlowError(error, 'INVALID_CLIENT') || !state.client || opts.clientId || !as.metadata.registration_endpoint) throw error;
+      logger.info('the authorization server refused the registered client; registering again once', { issuer: as.issuer, clientId: state.client.client_id });
+      const fresh: CredentialState = { ...state };
+      delete fresh.client;
+      return runLogin(opts, http, prm, as, fresh, scope);
     }
   };
 
@@ -150,14 +181,17 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
         throw new OAuthFlowError('LOGIN_REQUIRED', `not logged in to ${opts.serverUrl.href}; run mcp-client --login`);
       }
       const { prm, as } = await discover();
+      const serverScopes = as.metadata.scopes_supported;
       const scope = selectScope({
         ...(opts.scope ? { configured: opts.scope } : {}),
         ...((need.stepUpScope ?? challenge?.scope) ? { challenge: need.stepUpScope ?? challenge?.scope } : {}),
         ...(prm.scopesSupported ? { resourceScopes: prm.scopesSupported } : {}),
-        ...(need.stepUpScope && state.tokens?.scope ? { granted: state.tokens.scope } : {}),
+        ...(need.stepUpScope ? { granted: state.tokens?.scope ?? '' } : {}),
+        ...(Array.isArray(serverScopes) ? { serverScopes } : {}),
       });
       try {
-        const result = await runLogin(opts, http, prm, as, state, scope);
+        // A step-up with working tokens needs no check of the client that obtained them.
+        const result = await loginReplacingStaleClient(prm, as, state, scope, need.forceLogin === true || !state.tokens);
         const next: CredentialState = { ...state, issuer: as.issuer, resource: prm.resource, tokens: result.tokens };
         if (result.identity.registration) next.client = result.identity.registration;
         await save(next);
@@ -175,6 +209,8 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
       if (!memory) memory = await store.load();
       const current = usable(memory);
       if (current && satisfies(current, need, opts.now(), opts.expirySkewMs)) return current;
+      // A step-up is one authorization per call; the caller counts the attempts (the server decides).
+      if (need.stepUpScope !== undefined) return flight.run(() => renew(need));
       for (let round = 0; round < 2; round++) {
         const tokens = await flight.run(() => renew(need));
         if (satisfies(tokens, { ...need, forceLogin: false }, opts.now(), opts.expirySkewMs)) return tokens;
@@ -193,6 +229,7 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
       });
     },
     discover,
+    identityFor: refreshIdentity,
     rememberChallenge(value) {
       if (value) challenge = value;
     },

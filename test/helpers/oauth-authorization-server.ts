@@ -1,6 +1,6 @@
 /**
  * A real OAuth 2.1 authorization server for tests: oidc-provider on a random 127.0.0.1 port with dynamic
- * registration + RFC 7592 management, PKCE required, refresh-token rotation, resource indicators issuing
+ * registration + RFC 7592 management, RFC 7009 revocation, PKCE required, refresh-token rotation, resource indicators issuing
  * short-lived JWT access tokens, and a minimal login/consent interaction a headless browser can submit.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -82,6 +82,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       devInteractions: { enabled: false },
       registration: { enabled: true },
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,

@@ -19,7 +19,8 @@ describe('first connect', () => {
     const authUrl = new URL(browser.opened[0] as string);
     expect(authUrl.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authUrl.searchParams.get('resource')).toBe(fx.mcp.url);
-    expect(authUrl.searchParams.get('scope')).toBe('mcp:read');
+    // The challenge's scope, plus offline_access because oidc-provider lists it in scopes_supported (SEP-2207).
+    expect(authUrl.searchParams.get('scope')).toBe('mcp:read offline_access');
     expect(authUrl.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
     expect(progress.map((p) => p.step)).toEqual(['discovering', 'registering', 'waiting-for-browser', 'exchanging', 'done']);
 

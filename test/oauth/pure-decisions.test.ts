@@ -101,7 +101,8 @@ describe('scope selection', () => {
     expect(selectScope({ resourceScopes: ['mcp:read', 'mcp:write'] })).toBe('mcp:read mcp:write');
     expect(selectScope({})).toBeUndefined();
     expect(selectScope({ configured: 'a b', resourceScopes: ['c'] })).toBe('a b');
-    expect(selectScope({ configured: 'a', challenge: 'b' })).toBe('a b');
+    expect(selectScope({ configured: 'a', challenge: 'b' })).toBe('a');
+    expect(selectScope({ configured: 'a', challenge: 'b', granted: 'a' })).toBe('a b');
     expect(selectScope({ challenge: 'mcp:admin', granted: 'mcp:read' })).toBe('mcp:admin mcp:read');
     expect(scopeSatisfies('a b c', 'c a')).toBe(true);
     expect(scopeSatisfies('a', 'a b')).toBe(false);
@@ -149,7 +150,7 @@ describe('client identity order', () => {
     expect(staticAuthMethod(false, ['client_secret_basic'])).toBe('none');
     expect(staticAuthMethod(true, ['client_secret_post'])).toBe('client_secret_post');
     expect(staticAuthMethod(true, undefined)).toBe('client_secret_basic');
-    expect(chooseRegistrationAuthMethod(undefined)).toBe('none');
+    expect(chooseRegistrationAuthMethod(undefined)).toBe('client_secret_basic');
     expect(chooseRegistrationAuthMethod(['client_secret_basic', 'none'])).toBe('none');
     expect(chooseRegistrationAuthMethod(['client_secret_post'])).toBe('client_secret_post');
   });

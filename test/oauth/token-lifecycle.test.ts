@@ -69,7 +69,7 @@ describe('token lifecycle', () => {
     expect(await callTool(oauth.fetch, fx.mcp.url, 'admin-echo')).toBe('admin ok');
     expect(browser.opened.length).toBe(opened + 1);
     const stepUp = new URL(browser.opened.at(-1) as string);
-    expect(stepUp.searchParams.get('scope')?.split(' ').sort()).toEqual(['mcp:admin', 'mcp:read']);
+    expect(stepUp.searchParams.get('scope')?.split(' ').sort()).toEqual(['mcp:admin', 'mcp:read', 'offline_access']);
     expect((await oauth.status()).scope?.split(' ').sort()).toEqual(['mcp:admin', 'mcp:read']);
   });
 });
