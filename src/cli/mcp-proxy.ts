@@ -15,6 +15,7 @@ import { parseProxyArgs, UsageError, type ProxyCliOptions } from './proxy-args.j
 import { readProxyEnvironment, type EnvMap } from './proxy-environment.js';
 import { describeProxyStartError } from './proxy-start-errors.js';
 import { withResolvedNpx } from './proxy-npx.js';
+import { loadTracing, otelSettings, type OtelSettings } from './proxy-tracing.js';
 
 const require = createRequire(import.meta.url);
 
@@ -93,10 +94,12 @@ function protectionLabel(cli: ProxyCliOptions): string {
 export async function runProxy(proc: ProxyProcess): Promise<void> {
   let cli: ProxyCliOptions;
   let childBase: Record<string, string>;
+  let otel: OtelSettings | undefined;
   try {
     const environment = readProxyEnvironment(proc.env, proc.cwd);
     childBase = environment.childBase;
     cli = parseProxyArgs(proc.argv, environment.settings, packageVersion());
+    otel = otelSettings(environment.settings);
   } catch (error) {
     if (error instanceof UsageError && error.exitCode === 0) {
       proc.stdout.write(error.output);
@@ -116,6 +119,11 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
       const { createPrometheusMetrics } = await import('../proxy/metrics.js');
       const metrics = createPrometheusMetrics({ sessions: () => sources.sessions(), children: () => sources.children() });
       options = { ...options, metrics, child: { ...options.child, onTraffic: (direction, bytes) => metrics.bytes(direction, bytes) } };
+    }
+    const tracing = await loadTracing(otel, options.version);
+    if (tracing) {
+      options = { ...options, tracing };
+      logger.info('OpenTelemetry traces on', { url: otel!.url, protocol: otel!.protocol });
     }
     await checkChildStarts({ ...options.child, maxLineBytes: options.maxLineBytes, killGraceMs: options.killGraceMs }, Math.round(cli.startCheck * 1000), logger);
     // 2026-07-28 clients are always served: natively by a modern child, through the era adapter by a

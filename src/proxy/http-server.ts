@@ -7,10 +7,11 @@ import { readBody } from './body-reader.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './edge-checks.js';
 import { directPost } from './direct-post.js';
 import { classifyRequest, echoId, requestedVersion, unsupportedVersionError } from './era.js';
+import { createHash } from 'node:crypto';
 import type { SessionOutcome } from './metrics-sink.js';
 import type { ProxyOptions } from './proxy-options.js';
 import { SessionManager } from './session-manager.js';
-import { rpcMethods, watchRequest, type RequestNote } from './request-log.js';
+import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './request-log.js';
 import { sendJson } from './web-bridge.js';
 
 /** Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer. */
@@ -40,9 +41,15 @@ export interface RunningProxy {
 
 const ANONYMOUS = undefined;
 
+/** What traces show of a principal: 16 hex digits of its SHA-256, so a trace never carries an identity or token. */
+function principalFingerprint(principal: string): string {
+  return createHash('sha256').update(principal).digest('hex').slice(0, 16);
+}
+
 export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tuning: ProxyTuning = {}): Promise<RunningProxy> {
   const log = opts.logger;
   const metrics = opts.metrics;
+  const tracing = opts.tracing;
   const sessions = new SessionManager({
     ...(metrics ? { observe: (event: SessionOutcome) => metrics.session(event) } : {}),
     maxSessions: opts.maxSessions,
@@ -109,6 +116,10 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     if (note.enabled) {
       note.rpc = rpcMethods(body);
       if (typeof sessionId === 'string') note.session = sessionId;
+      if (tracing) {
+        noteMessage(note, body);
+        if (principal !== undefined) note.principal = principalFingerprint(principal);
+      }
     }
     // A plain in-session POST (direct-post.ts) is 2025-era by construction: nothing for the era classifier to decide.
     const direct = directPosts && method === 'POST' && typeof sessionId === 'string' && sessionId !== '' ? directPost(req, body) : undefined;
@@ -132,6 +143,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
           metrics?.session('refused');
           return reject(res, 503, SERVER_ERROR, `Too many sessions: the limit of ${opts.maxSessions} is reached; retry later`, { ...cors, 'Retry-After': '5' }, echoId(body));
         }
+        if (note.enabled) note.session = session.id;
         return session.handle(req, res, body, cors);
       }
       return reject(res, 400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required', cors, echoId(body));
@@ -147,8 +159,8 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
     const debug = log.enabled('debug');
-    const note: RequestNote = { enabled: path === opts.endpoint && (debug || metrics !== undefined) };
-    if (note.enabled) watchRequest(req, res, path ?? '/', note, { ...(debug ? { log } : {}), ...(metrics ? { metrics } : {}) });
+    const note: RequestNote = { enabled: path === opts.endpoint && (debug || metrics !== undefined || tracing !== undefined) };
+    if (note.enabled) watchRequest(req, res, path ?? '/', note, { ...(debug ? { log } : {}), ...(metrics ? { metrics } : {}), ...(tracing ? { tracing } : {}) });
     try {
       if (path === opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendJson(res, stopping ? 503 : 200, { status: stopping ? 'stopping' : draining ? 'draining' : 'ok', sessions: live(), version: opts.version });
@@ -199,6 +211,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       await Promise.all([sessions.closeAll('proxy is shutting down'), modern?.closeAll('proxy is shutting down')]);
       server.closeAllConnections();
       await closed;
+      await tracing?.shutdown().catch((error: unknown) => log.warn('could not export the last traces', { error }));
     },
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
 import type { ChildCommand } from './child-process.js';
 import type { MetricsSink } from './metrics-sink.js';
+import type { TraceSink } from './tracing-sink.js';
 
 /** The outcome of authenticating one HTTP request at the edge. */
 export type EdgeAuthResult =
@@ -38,6 +39,8 @@ export interface ProxyOptions {
   /** Prometheus metrics at `metricsPath` (no token needed, like the health check). */
   metrics?: MetricsSink;
   metricsPath: string;
+  /** OpenTelemetry spans, one per request to the endpoint. */
+  tracing?: TraceSink;
   version: string;
   logger: Logger;
   now: () => number;
