@@ -14,6 +14,7 @@ export interface ProxyCliOptions {
   allowHost: string[];
   maxBody: number;
   maxSessions: number;
+  prewarm: number;
   sessionTimeout: number;
   requestTimeout: number;
   killGrace: number;
@@ -138,7 +139,7 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
   const endpoint = o.endpoint as string;
   return {
     host: o.host as string, port: o.port as number, endpoint: endpoint.startsWith('/') ? endpoint : `/${endpoint}`,
-    allowOrigin: o.allowOrigin as string[], allowHost: o.allowHost as string[], maxBody: o.maxBody as number, maxSessions: o.maxSessions as number,
+    allowOrigin: o.allowOrigin as string[], allowHost: o.allowHost as string[], maxBody: o.maxBody as number, maxSessions: o.maxSessions as number, prewarm: o.prewarm as number,
     sessionTimeout: o.sessionTimeout as number, requestTimeout: o.requestTimeout as number, killGrace: o.killGrace as number, startCheck: o.startCheck as number, drainTimeout: o.drainTimeout as number,
     env: o.env as Record<string, string>, passEnv: o.passEnv !== false, npxResolve: o.npxResolve !== false, ...(typeof o.cwd === 'string' ? { cwd: o.cwd } : {}), shell: o.shell === true,
     logLevel: o.logLevel, logFormat: o.logFormat as ProxyCliOptions['logFormat'], authToken,

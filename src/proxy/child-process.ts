@@ -67,7 +67,7 @@ export class ChildProcess {
   #alive = true;
   #stderrTail: string[] = [];
   readonly #opts: ChildOptions;
-  readonly #log: Logger;
+  #log: Logger;
 
   constructor(opts: ChildOptions) {
     this.#opts = opts;
@@ -134,6 +134,11 @@ export class ChildProcess {
 
   get pid(): number | undefined {
     return this.#proc?.pid;
+  }
+
+  /** A prewarmed child joins a session: its log lines carry the session's bindings from now on. */
+  useLogger(logger: Logger): void {
+    this.#log = logger;
   }
 
   get alive(): boolean {

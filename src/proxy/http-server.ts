@@ -10,6 +10,7 @@ import { classifyRequest, echoId, requestedVersion, unsupportedVersionError } fr
 import { createHash } from 'node:crypto';
 import type { SessionOutcome } from './metrics-sink.js';
 import type { ProxyOptions } from './proxy-options.js';
+import { PrewarmPool } from './prewarm-pool.js';
 import { SessionManager } from './session-manager.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './request-log.js';
 import { sendJson } from './web-bridge.js';
@@ -51,7 +52,11 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const metrics = opts.metrics;
   const tracing = opts.tracing;
   const sessions = new SessionManager({
-    ...(metrics ? { observe: (event: SessionOutcome) => metrics.session(event) } : {}),
+    observe: (event: SessionOutcome) => {
+      metrics?.session(event);
+      pool?.refill();
+    },
+    takeChild: () => pool?.take(),
     maxSessions: opts.maxSessions,
     sessionTimeoutMs: opts.sessionTimeoutMs,
     logger: log,
@@ -66,6 +71,13 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   });
   const allowedHostnames = hostAllowListFor(opts.host, opts.allowedHosts);
   const policy: EdgePolicy = { allowedOrigins: opts.allowedOrigins, ...(allowedHostnames ? { allowedHostnames } : {}) };
+  const childOptions = { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs };
+  const pool: PrewarmPool | undefined = opts.prewarm > 0
+    ? new PrewarmPool({ size: opts.prewarm, child: childOptions, logger: log, capacityLeft: () => opts.maxSessions - sessions.size - (modern?.size ?? 0) })
+    : undefined;
+  // Principals' children come and go without telling the pool: it gives back capacity on this tick.
+  const poolTick = pool ? setInterval(() => pool?.refill(), 1_000) : undefined;
+  poolTick?.unref();
   let stopping = false;
   let draining = false;
   const live = (): number => sessions.size + (modern?.size ?? 0);
@@ -163,7 +175,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     if (note.enabled) watchRequest(req, res, path ?? '/', note, { ...(debug ? { log } : {}), ...(metrics ? { metrics } : {}), ...(tracing ? { tracing } : {}) });
     try {
       if (path === opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
-        return sendJson(res, stopping ? 503 : 200, { status: stopping ? 'stopping' : draining ? 'draining' : 'ok', sessions: live(), version: opts.version });
+        return sendJson(res, stopping ? 503 : 200, { status: stopping ? 'stopping' : draining ? 'draining' : 'ok', sessions: live(), version: opts.version, ...(pool ? { prewarmed: pool.size } : {}) });
       }
       if (path === opts.readyPath && (req.method === 'GET' || req.method === 'HEAD')) {
         const ready = !stopping && !draining;
@@ -207,6 +219,8 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     },
     async close() {
       stopping = true;
+      clearInterval(poolTick);
+      await pool?.closeAll();
       const closed = new Promise<void>((r) => server.close(() => r()));
       await Promise.all([sessions.closeAll('proxy is shutting down'), modern?.closeAll('proxy is shutting down')]);
       server.closeAllConnections();

@@ -34,6 +34,8 @@ export interface ProxyOptions {
   killGraceMs: number;
   maxLineBytes: number;
   maxQueuedMessages: number;
+  /** Children kept spawned, not initialized, for new sessions (0 = none). */
+  prewarm: number;
   child: ChildCommand;
   auth?: EdgeAuthenticator;
   /** Prometheus metrics at `metricsPath` (no token needed, like the health check). */
@@ -60,4 +62,5 @@ export const PROXY_DEFAULTS = {
   killGraceMs: 5_000,
   maxLineBytes: 16 * 1024 * 1024,
   maxQueuedMessages: 1_000,
+  prewarm: 0,
 } as const;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../shared/logger.js';
+import type { ChildProcess } from './child-process.js';
 import { Session, type SessionCloseCause, type SessionConfig } from './session.js';
 
 export interface SessionManagerConfig {
@@ -8,7 +9,9 @@ export interface SessionManagerConfig {
   sessionTimeoutMs: number;
   session: SessionConfig;
   logger: Logger;
-  /** Told of every session that starts and ends (metrics). */
+  /** A prewarmed child for a new session, when a pool is configured. */
+  takeChild?: () => ChildProcess | undefined;
+  /** Told of every session that starts and ends (metrics, the prewarm pool). */
   observe?: (event: 'created' | SessionCloseCause) => void;
 }
 
@@ -41,7 +44,7 @@ export class SessionManager {
   /** A new session and its child, or undefined when the limit is reached. */
   create(principal: string | undefined, reserved = 0): Session | undefined {
     if (this.#sessions.size + reserved >= this.#cfg.maxSessions) return undefined;
-    const session = new Session(newSessionId(), principal, this.#cfg.session);
+    const session = new Session(newSessionId(), principal, this.#cfg.session, this.#cfg.takeChild?.());
     this.#sessions.set(session.id, session);
     session.onclosed = (s) => {
       this.#sessions.delete(s.id);

@@ -61,7 +61,8 @@ export class Session {
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  constructor(id: string, principal: string | undefined, cfg: SessionConfig) {
+  /** `child`: a prewarmed, not yet initialized child to use instead of spawning one. */
+  constructor(id: string, principal: string | undefined, cfg: SessionConfig, child?: ChildProcess) {
     this.id = id;
     this.principal = principal;
     this.#cfg = cfg;
@@ -77,7 +78,8 @@ export class Session {
     this.#transport.onerror = (error) => this.#log.debug('transport', { error });
     this.#transport.onclose = () => void this.close('session ended');
     void this.#transport.start();
-    this.#child = new ChildProcess({ ...cfg.child, logger: this.#log });
+    child?.useLogger(this.#log);
+    this.#child = child ?? new ChildProcess({ ...cfg.child, logger: this.#log });
     this.#child.onmessage = (m) => this.#toClient(m);
     void this.#child.exited.then((exit) => this.#onChildExit(exit));
   }

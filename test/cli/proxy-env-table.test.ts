@@ -74,6 +74,11 @@ const ROWS: Record<string, Row> = {
     expect(second.status).toBe(503);
     expect(await second.text()).toContain('Too many sessions');
   },
+  async prewarm() {
+    const p = await start({ MCP_PROXY_PREWARM: '1' });
+    const health = async (): Promise<{ prewarmed?: number }> => (await fetch(p.url.replace(/\/mcp$/, '/healthz'), { signal: AbortSignal.timeout(5_000) })).json() as Promise<{ prewarmed?: number }>;
+    expect(await waitFor(async () => (await health()).prewarmed === 1, 10_000)).toBe(true);
+  },
   async sessionTimeout() {
     const p = await start({ MCP_PROXY_SESSION_TIMEOUT: '1' });
     const sid = await openSession(p.url);
