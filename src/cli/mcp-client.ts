@@ -46,10 +46,14 @@ function makeLogger(proc: ClientProcess, level: LogLevel): Logger {
   return createLogger({ level, sink: proc.stderr, format: proc.stderr.isTTY ? 'text' : 'json', bindings: { component: 'mcp-client' } });
 }
 
-async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger): Promise<number> {
+async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger, cancel: AbortController): Promise<number> {
   const local = new StdioServerTransport(proc.stdin, proc.stdout);
+  // A sign-in in progress (a device code being polled) ends with the bridge: on a signal or stdin EOF.
+  const cancelSignIn = (): void => cancel.abort();
+  proc.stdin.once('end', cancelSignIn);
   const removeSignal = proc.onShutdownSignal?.(() => {
     log.info('shutdown signal received; closing');
+    cancel.abort();
     void local.close();
   });
   try {
@@ -69,6 +73,7 @@ async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFe
     return EXIT_OK;
   } finally {
     removeSignal?.();
+    proc.stdin.off('end', cancelSignIn);
   }
 }
 
@@ -111,6 +116,7 @@ export async function runClient(proc: ClientProcess): Promise<number> {
     return EXIT_USAGE;
   }
   let http: ClientFetch | undefined;
+  const cancel = new AbortController();
   try {
     const { env } = loadEnvironment(proc.env, proc.cwd, parsed.flags.envFile ?? (proc.env[ENV.envFile] || undefined));
     const resolved = resolveClientOptions(parsed.flags, env);
@@ -125,6 +131,7 @@ export async function runClient(proc: ClientProcess): Promise<number> {
       stdout: proc.stdout,
       stderr: proc.stderr,
       json: options.json,
+      signal: cancel.signal,
       staticAuthorization: options.bearer !== undefined || options.headers.some((h) => /^\s*authorization\s*:/i.test(h)),
     };
     let base: FetchLike | undefined;
@@ -137,7 +144,7 @@ export async function runClient(proc: ClientProcess): Promise<number> {
     });
     const oauthExit = await runOAuthCommand(oauth, { ...oauthDeps, ...(base ? { fetch: base } : {}) });
     if (oauthExit !== undefined) return oauthExit;
-    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log);
+    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log, cancel);
     return await runShellCommand(options, url, http, proc, log);
   } catch (error) {
     const mapped = isClientError(error) ? error : new ClientError('PROTOCOL_ERROR', describeError(error), { cause: error });
