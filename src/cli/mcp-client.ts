@@ -10,6 +10,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { runEraBridge } from '../client/era-bridge.js';
 import { runCall } from '../client/call-command.js';
 import { connectClient } from '../client/connect-client.js';
+import { createFileEraCache, type EraCache } from '../client/era-cache.js';
 import { listAll } from '../client/list-command.js';
 import { DEFAULT_RETRY_POLICY } from '../client/retry-policy.js';
 import { checkServerUrl } from '../client/url-policy.js';
@@ -46,7 +47,7 @@ function makeLogger(proc: ClientProcess, level: LogLevel): Logger {
   return createLogger({ level, sink: proc.stderr, format: proc.stderr.isTTY ? 'text' : 'json', bindings: { component: 'mcp-client' } });
 }
 
-async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger, cancel: AbortController): Promise<number> {
+async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger, cancel: AbortController, eraCache: EraCache | undefined): Promise<number> {
   const local = new StdioServerTransport(proc.stdin, proc.stdout);
   // A sign-in in progress (a device code being polled) ends with the bridge: on a signal or stdin EOF.
   const cancelSignIn = (): void => cancel.abort();
@@ -69,6 +70,7 @@ async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFe
       retry: { ...DEFAULT_RETRY_POLICY, budgetMs: options.reconnectTimeoutMs },
       requestTimeoutMs: options.timeoutMs,
       logger: log,
+      ...(eraCache ? { eraCache } : {}),
     });
     return EXIT_OK;
   } finally {
@@ -77,7 +79,7 @@ async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFe
   }
 }
 
-async function runShellCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger): Promise<number> {
+async function runShellCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger, eraCache: EraCache | undefined): Promise<number> {
   const connected = await connectClient({
     url,
     transport: options.transport,
@@ -86,6 +88,7 @@ async function runShellCommand(options: ClientOptions, url: URL, http: ClientFet
     timeoutMs: options.timeoutMs,
     clientInfo: { name: 'mcp-client', version: packageVersion() },
     logger: log,
+    ...(eraCache ? { eraCache } : {}),
   });
   try {
     if (options.command.kind === 'list') {
@@ -144,8 +147,9 @@ export async function runClient(proc: ClientProcess): Promise<number> {
     });
     const oauthExit = await runOAuthCommand(oauth, { ...oauthDeps, ...(base ? { fetch: base } : {}) });
     if (oauthExit !== undefined) return oauthExit;
-    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log, cancel);
-    return await runShellCommand(options, url, http, proc, log);
+    const eraCache = options.eraCache ? createFileEraCache({ configDir: oauth.configDir, logger: log }) : undefined;
+    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log, cancel, eraCache);
+    return await runShellCommand(options, url, http, proc, log, eraCache);
   } catch (error) {
     const mapped = isClientError(error) ? error : new ClientError('PROTOCOL_ERROR', describeError(error), { cause: error });
     log.error(`mcp-client: ${mapped.message}`, { code: mapped.code });

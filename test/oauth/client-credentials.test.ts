@@ -75,7 +75,11 @@ describe('mcp-client --client-credentials (oidc-provider)', () => {
     ] as const) {
       const dir = await configDir();
       const before = grantsOf().length;
-      const result = await runClientOnce(['-c', 'echo', '--client-credentials', '--client-id', clientId, '--client-key', key, mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } });
+      // The RS256 run is configured by MCP_CLIENT_* variables alone.
+      const result =
+        alg === 'ES256'
+          ? await runClientOnce(['-c', 'echo', '--client-credentials', '--client-id', clientId, '--client-key', key, mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } })
+          : await runClientOnce(['-c', 'echo', mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir, MCP_CLIENT_CREDENTIALS: 'true', MCP_CLIENT_ID: clientId, MCP_CLIENT_KEY: key } });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain('ok');
       const [request] = grantsOf().slice(before);

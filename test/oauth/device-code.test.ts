@@ -86,7 +86,7 @@ describe('mcp-client --device-code (oidc-provider)', () => {
     expect(await running.exited, running.stderr()).toBe(0);
     expect(polls().some((p) => p.status === 200)).toBe(true);
     const authorizations = as.deviceAuthorizations;
-    const list = await runClientOnce(['--list-tools', '--device-code', '--client-id', 'device-public', mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } });
+    const list = await runClientOnce(['--list-tools', mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir, MCP_CLIENT_DEVICE_CODE: '1', MCP_CLIENT_ID: 'device-public' } });
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toContain('echo');
     expect(as.deviceAuthorizations).toBe(authorizations); // no new sign-in
