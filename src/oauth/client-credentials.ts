@@ -14,6 +14,7 @@ import { openidFetch, type AuthorizationServerInfo, type ProtectedResourceInfo }
 import { mapOAuthError } from './error-mapping.js';
 import type { HttpContext } from './http.js';
 import { loadClientKey, type ClientKey } from './client-key.js';
+import type { LoginResult } from './authorize.js';
 import type { ResolvedOptions } from './options.js';
 import { tokenSetFrom } from './token-grants.js';
 
@@ -96,12 +97,13 @@ export async function clientCredentialsToken(config: oidc.Configuration, clientI
 }
 
 /** One client-credentials token for the MCP resource, with the client configured in `opts`. */
-export async function runClientCredentials(opts: ResolvedOptions, http: HttpContext, prm: ProtectedResourceInfo, as: AuthorizationServerInfo, scope: string | undefined): Promise<StoredTokens> {
+export async function runClientCredentials(opts: ResolvedOptions, http: HttpContext, prm: ProtectedResourceInfo, as: AuthorizationServerInfo, scope: string | undefined): Promise<LoginResult> {
   const settings = { clientId: opts.clientId, clientSecret: opts.clientSecret, clientKeyFile: opts.clientKeyFile };
   const problem = clientCredentialsProblem(settings);
   if (problem) throw new OAuthFlowError('GRANT_UNSUPPORTED', problem);
   const clientId = opts.clientId as string;
   const auth = await resolveM2mAuth(settings, as);
   opts.logger.debug('client credentials grant', { issuer: as.issuer, clientId, method: auth.method });
-  return clientCredentialsToken(m2mConfiguration(http, as, clientId, auth), clientId, { resource: prm.resource, scope, now: opts.now() });
+  const tokens = await clientCredentialsToken(m2mConfiguration(http, as, clientId, auth), clientId, { resource: prm.resource, scope, now: opts.now() });
+  return { tokens, identity: { source: 'static', clientId, authMethod: auth.method } };
 }

@@ -127,14 +127,6 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
     }
   };
 
-  const scopeFor = (prm: ProtectedResourceInfo, need: TokenNeed, state: CredentialState): string | undefined =>
-    selectScope({
-      ...(opts.scope ? { configured: opts.scope } : {}),
-      ...((need.stepUpScope ?? challenge?.scope) ? { challenge: need.stepUpScope ?? challenge?.scope } : {}),
-      ...(prm.scopesSupported ? { resourceScopes: prm.scopesSupported } : {}),
-      ...(need.stepUpScope && state.tokens?.scope ? { granted: state.tokens.scope } : {}),
-    });
-
   const renew = (need: TokenNeed): Promise<StoredTokens> =>
     locked(async () => {
       const state = await store.load();
@@ -142,14 +134,6 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
       const tokens = usable(state);
       const now = opts.now();
       if (tokens && satisfies(tokens, need, now, opts.expirySkewMs)) return tokens; // another process got there first
-      if (opts.clientCredentials) {
-        // Machine-to-machine: no refresh token and no person; a new token is simply requested.
-        const { prm, as } = await discover();
-        const fresh = await runClientCredentials(opts, http, prm, as, scopeFor(prm, need, state));
-        await save({ ...state, issuer: as.issuer, resource: prm.resource, tokens: fresh });
-        logger.info('access token obtained with client credentials', { issuer: as.issuer, clientId: opts.clientId, scope: fresh.scope });
-        return fresh;
-      }
       // A refresh cannot widen the scope, so a step-up goes straight to a new authorization.
       if (tokens?.refresh_token && !need.forceLogin && need.stepUpScope === undefined) {
         const fresh = await refresh(state, tokens);
@@ -164,13 +148,19 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
         }
         await save(state);
       }
-      if (need.noLogin || (!opts.interactive && !need.forceLogin)) {
+      // Client credentials need no person, so they are never "a login" that noLogin/interactive forbid.
+      if (!opts.clientCredentials && (need.noLogin || (!opts.interactive && !need.forceLogin))) {
         throw new OAuthFlowError('LOGIN_REQUIRED', `not logged in to ${opts.serverUrl.href}; run mcp-client --login`);
       }
       const { prm, as } = await discover();
-      const scope = scopeFor(prm, need, state);
+      const scope = selectScope({
+        ...(opts.scope ? { configured: opts.scope } : {}),
+        ...((need.stepUpScope ?? challenge?.scope) ? { challenge: need.stepUpScope ?? challenge?.scope } : {}),
+        ...(prm.scopesSupported ? { resourceScopes: prm.scopesSupported } : {}),
+        ...(need.stepUpScope && state.tokens?.scope ? { granted: state.tokens.scope } : {}),
+      });
       try {
-        const result = opts.deviceCode ? await runDeviceLogin(opts, http, prm, as, scope) : await runLogin(opts, http, prm, as, state, scope);
+        const result = opts.clientCredentials ? await runClientCredentials(opts, http, prm, as, scope) : opts.deviceCode ? await runDeviceLogin(opts, http, prm, as, scope) : await runLogin(opts, http, prm, as, state, scope);
         const next: CredentialState = { ...state, issuer: as.issuer, resource: prm.resource, tokens: result.tokens };
         if (result.identity.registration) next.client = result.identity.registration;
         await save(next);
