@@ -3,7 +3,7 @@
  * (client_secret_basic, client_secret_post, private_key_jwt with ES256 PEM / RS256 JWK keys), the
  * assertion's claims, re-acquisition on expiry and on 401, the bridge, and the refusals.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,11 @@ import { M2M_SECRET, startM2mAuthorizationServer, type M2mAuthorizationServer } 
 import { startProtectedMcp, type ProtectedMcp } from '../helpers/oauth-protected-mcp.js';
 
 const CC = 'client_credentials';
+
+async function storedTokens(dir: string): Promise<{ access_token: string; scope?: string; expires_at: number; refresh_token?: string }> {
+  const name = (await readdir(join(dir, 'servers'))).find((f) => f.endsWith('.json')) as string;
+  return (JSON.parse(await readFile(join(dir, 'servers', name), 'utf8')) as { tokens: { access_token: string; expires_at: number } }).tokens;
+}
 
 describe('mcp-client --client-credentials (oidc-provider)', () => {
   let as: M2mAuthorizationServer;
@@ -51,6 +56,19 @@ describe('mcp-client --client-credentials (oidc-provider)', () => {
     expect(call.code, call.stderr).toBe(0);
     expect(call.stdout).toContain('ok');
     expect(grantsOf().length - before).toBe(1);
+    const token = (await storedTokens(dir)).access_token;
+    expect(token.length).toBeGreaterThan(20);
+    for (const stderr of [list.stderr, call.stderr]) expect(stderr).not.toContain(token);
+  });
+
+  it('step-up: a 403 insufficient_scope gets a new token with the wider scope, no person involved', async () => {
+    const dir = await configDir();
+    const before = grantsOf().length;
+    const result = await runClientOnce(['-c', 'admin-echo', '--client-credentials', '--client-id', 'm2m-basic', '--client-secret', M2M_SECRET, mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('admin ok');
+    expect(grantsOf().length - before).toBe(2);
+    expect((await storedTokens(dir)).scope?.split(' ')).toEqual(expect.arrayContaining(['mcp:read', 'mcp:admin']));
   });
 
   it('client_secret_post when the authorization server lists only that (MCP_CLIENT_* variables only)', async () => {
@@ -110,12 +128,11 @@ describe('mcp-client --client-credentials (oidc-provider)', () => {
       await bridge.close();
     }
     // Expired on disk: the next run asks again rather than sending it.
-    const file = (await import('node:fs/promises')).readdir(join(dir, 'servers'));
-    const name = (await file).find((f) => f.endsWith('.json')) as string;
+    const name = (await readdir(join(dir, 'servers'))).find((f) => f.endsWith('.json')) as string;
     const stored = JSON.parse(await readFile(join(dir, 'servers', name), 'utf8')) as { tokens: { expires_at: number; refresh_token?: string } };
     expect(stored.tokens.refresh_token).toBeUndefined();
     stored.tokens.expires_at = Date.now() - 1000;
-    await (await import('node:fs/promises')).writeFile(join(dir, 'servers', name), JSON.stringify(stored));
+    await writeFile(join(dir, 'servers', name), JSON.stringify(stored));
     const again = await runClientOnce(['--list-tools', '--client-credentials', '--client-id', 'm2m-es256', '--client-key', as.keys.es256Jwk, mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } });
     expect(again.code, again.stderr).toBe(0);
     expect(grantsOf().length - before).toBe(3);
@@ -129,6 +146,9 @@ describe('mcp-client --client-credentials (oidc-provider)', () => {
     const missing = await runClientOnce(['--list-tools', '--client-credentials', '--client-id', 'm2m-basic', mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--client-secret or --client-key');
+    const pem = await readFile(as.keys.es256Pem, 'utf8');
+    const keyBody = pem.split('\n')[1] as string;
+    expect(stranger.stderr).not.toContain(keyBody);
     const bad = await runClientOnce(['--list-tools', '--client-credentials', '--client-id', 'm2m-es256', '--client-key', join(dir, 'nope.pem'), mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('nope.pem');

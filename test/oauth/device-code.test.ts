@@ -5,7 +5,7 @@
  * cancellation by stdin EOF in the bridge, and an authorization server without the grant.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -90,6 +90,17 @@ describe('mcp-client --device-code (oidc-provider)', () => {
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toContain('echo');
     expect(as.deviceAuthorizations).toBe(authorizations); // no new sign-in
+    // An expired access token is refreshed with the device client, still without a new sign-in.
+    const file = join(dir, 'servers', (await readdir(join(dir, 'servers'))).find((f) => f.endsWith('.json')) as string);
+    const state = JSON.parse(await readFile(file, 'utf8')) as { tokens: { expires_at: number; refresh_token?: string } };
+    expect(state.tokens.refresh_token).toBeTruthy();
+    state.tokens.expires_at = Date.now() - 1000;
+    await writeFile(file, JSON.stringify(state));
+    const refreshes = as.tokenRequests.filter((r) => r.grantType === 'refresh_token' && r.status === 200).length;
+    const again = await runClientOnce(['-c', 'echo', '--device-code', '--client-id', 'device-public', mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(as.tokenRequests.filter((r) => r.grantType === 'refresh_token' && r.status === 200).length).toBe(refreshes + 1);
+    expect(as.deviceAuthorizations).toBe(authorizations);
   });
 
   it('honours slow_down: the next poll comes at least 5 s later', async () => {
