@@ -58,7 +58,7 @@ describe('era cache on a 2025-only remote', () => {
     expect(second).toMatch(/"msg":"protocol route chosen".*"cached":true/);
     await bridgeListsTools(server.url, cacheOn(dir), ['--no-era-cache']);
     expect(probes() - before).toBe(2);
-  });
+  }, 60_000);
 
   it('the shell commands skip the server/discover probe once the server is known to be 2025-era', async () => {
     const dir = await configDir();

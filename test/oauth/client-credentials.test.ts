@@ -59,7 +59,7 @@ describe('mcp-client --client-credentials (oidc-provider)', () => {
     const token = (await storedTokens(dir)).access_token;
     expect(token.length).toBeGreaterThan(20);
     for (const stderr of [list.stderr, call.stderr]) expect(stderr).not.toContain(token);
-  });
+  }, 60_000);
 
   it('step-up: a 403 insufficient_scope gets a new token with the wider scope, no person involved', async () => {
     const dir = await configDir();
@@ -111,7 +111,7 @@ describe('mcp-client --client-credentials (oidc-provider)', () => {
     }
     const jtis = as.tokenRequests.map((r) => r.assertion?.payload.jti).filter(Boolean);
     expect(new Set(jtis).size).toBe(jtis.length);
-  });
+  }, 60_000);
 
   it('the bridge gets a new token when the stored one expired and when the server refuses it (401)', async () => {
     const dir = await configDir();
@@ -136,7 +136,7 @@ describe('mcp-client --client-credentials (oidc-provider)', () => {
     const again = await runClientOnce(['--list-tools', '--client-credentials', '--client-id', 'm2m-es256', '--client-key', as.keys.es256Jwk, mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } });
     expect(again.code, again.stderr).toBe(0);
     expect(grantsOf().length - before).toBe(3);
-  });
+  }, 60_000);
 
   it('refusals: a key the server does not know, a missing secret/key, a bad key file, --client-key without --client-credentials', async () => {
     const dir = await configDir();
@@ -155,5 +155,5 @@ describe('mcp-client --client-credentials (oidc-provider)', () => {
     const stray = await runClientOnce(['--list-tools', '--client-key', as.keys.es256Pem, mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } });
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain('--client-key goes with --client-credentials');
-  });
+  }, 60_000);
 });

@@ -101,7 +101,7 @@ describe('mcp-client --device-code (oidc-provider)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(as.tokenRequests.filter((r) => r.grantType === 'refresh_token' && r.status === 200).length).toBe(refreshes + 1);
     expect(as.deviceAuthorizations).toBe(authorizations);
-  });
+  }, 60_000);
 
   it('honours slow_down: the next poll comes at least 5 s later', async () => {
     const dir = await configDir();
