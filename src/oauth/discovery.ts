@@ -77,22 +77,23 @@ export function openidFetch(http: HttpContext): oidc.CustomFetch {
   };
 }
 
-export function validateServerMetadata(issuer: string, metadata: oidc.ServerMetadata, source: string): void {
+/** `tokenOnly`: the client-credentials grant, which uses neither the authorization endpoint nor PKCE. */
+export function validateServerMetadata(issuer: string, metadata: oidc.ServerMetadata, source: string, tokenOnly = false): void {
   if (!issuerMatches(issuer, metadata.issuer)) {
     throw new OAuthFlowError('ISSUER_MISMATCH', `authorization server metadata at ${source} names issuer ${safeForMessage(String(metadata.issuer))}, expected ${issuer}`);
   }
   const methods = metadata.code_challenge_methods_supported;
-  if (!Array.isArray(methods) || !methods.includes('S256')) {
+  if (!tokenOnly && (!Array.isArray(methods) || !methods.includes('S256'))) {
     throw new OAuthFlowError('PKCE_UNSUPPORTED', `authorization server ${issuer} does not advertise PKCE S256 (code_challenge_methods_supported)`);
   }
-  assertSecureEndpoint(metadata.authorization_endpoint, 'authorization_endpoint');
+  if (!tokenOnly || metadata.authorization_endpoint !== undefined) assertSecureEndpoint(metadata.authorization_endpoint, 'authorization_endpoint');
   assertSecureEndpoint(metadata.token_endpoint, 'token_endpoint');
   for (const key of ['registration_endpoint', 'jwks_uri', 'revocation_endpoint', 'introspection_endpoint'] as const) {
     if (metadata[key] !== undefined) assertSecureEndpoint(metadata[key], key);
   }
 }
 
-export async function discoverAuthorizationServer(http: HttpContext, issuer: string, logger: Logger): Promise<AuthorizationServerInfo> {
+export async function discoverAuthorizationServer(http: HttpContext, issuer: string, logger: Logger, tokenOnly = false): Promise<AuthorizationServerInfo> {
   const issuerUrl = assertSecureEndpoint(issuer, 'authorization server issuer');
   if (issuerUrl.search) throw new OAuthFlowError('METADATA_INVALID', `issuer ${issuer} must not have a query`);
   const loopbackHttp = issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname);
@@ -115,7 +116,7 @@ export async function discoverAuthorizationServer(http: HttpContext, issuer: str
       }
       throw mapOAuthError(error, { fallback: 'DISCOVERY_FAILED', action: `fetching ${candidate.url.href}` });
     }
-    validateServerMetadata(issuer, metadata, candidate.url.href);
+    validateServerMetadata(issuer, metadata, candidate.url.href, tokenOnly);
     logger.debug('authorization server metadata found', { url: candidate.url.href, issuer });
     return { issuer, metadata, loopbackHttp, metadataUrl: candidate.url.href };
   }

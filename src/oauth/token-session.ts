@@ -72,7 +72,7 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
     if (discovered && (!wanted || wanted === discovered.prm.metadataUrl)) return discovered;
     opts.onProgress({ step: 'discovering', detail: opts.serverUrl.href });
     const prm = await discoverProtectedResource(http, opts.serverUrl, wanted, logger);
-    const as = await discoverAuthorizationServer(http, prm.authorizationServer, logger);
+    const as = await discoverAuthorizationServer(http, prm.authorizationServer, logger, opts.clientCredentials);
     discovered = { prm, as };
     return discovered;
   };

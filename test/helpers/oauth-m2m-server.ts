@@ -52,6 +52,8 @@ export interface M2mServerOptions {
   deviceInterval?: number;
   /** token_endpoint_auth_methods_supported (default oidc-provider's: none, basic, post, client_secret_jwt, private_key_jwt). */
   clientAuthMethods?: string[];
+  /** Publish metadata without authorization_endpoint and code_challenge_methods_supported (a token-only AS). */
+  tokenOnly?: boolean;
 }
 
 async function keyPair(alg: 'ES256' | 'RS256', kid: string): Promise<{ pem: string; privateJwk: object; publicJwk: object }> {
@@ -105,6 +107,10 @@ export async function startM2mAuthorizationServer(options: M2mServerOptions = {}
   as.provider.use(async (ctx, next) => {
     await next();
     const body = typeof ctx.body === 'object' && ctx.body !== null ? (ctx.body as Record<string, unknown>) : undefined;
+    if (options.tokenOnly && ctx.path.startsWith('/.well-known/') && body) {
+      delete body.authorization_endpoint;
+      delete body.code_challenge_methods_supported;
+    }
     if (ctx.method === 'POST' && ctx.path === '/device/auth' && body?.device_code) {
       server.deviceAuthorizations++;
       body.interval = options.deviceInterval ?? 1;

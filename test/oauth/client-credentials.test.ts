@@ -86,6 +86,23 @@ describe('mcp-client --client-credentials (oidc-provider)', () => {
     }
   });
 
+  it('a token-only authorization server (no authorization_endpoint, no PKCE metadata) still serves client credentials', async () => {
+    const tokenOnly = await startM2mAuthorizationServer({ tokenOnly: true });
+    const server = await startProtectedMcp(tokenOnly.issuer);
+    try {
+      const dir = await configDir();
+      const m2m = await runClientOnce(['--list-tools', '--client-credentials', '--client-id', 'm2m-es256', '--client-key', tokenOnly.keys.es256Pem, server.url], { env: { MCP_CLIENT_CONFIG_DIR: dir } });
+      expect(m2m.code, m2m.stderr).toBe(0);
+      // A browser login still needs PKCE S256 from the same server: refused.
+      const login = await runClientOnce(['--login', '--no-browser', server.url], { env: { MCP_CLIENT_CONFIG_DIR: await configDir() } });
+      expect(login.code).toBe(1);
+      expect(login.stderr).toContain('does not advertise PKCE S256');
+    } finally {
+      await server.close();
+      await tokenOnly.close();
+    }
+  });
+
   it('private_key_jwt with an ES256 PEM and an RS256 JWK: iss = sub = client id, aud = issuer, short exp, fresh jti', async () => {
     for (const [clientId, key, alg] of [
       ['m2m-es256', as.keys.es256Pem, 'ES256'],
