@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedEra, createFileEraCache, ERA_CACHE_TTL_MS, eraCacheKey, parseEraCache, type EraCacheEntry } from '../../src/client/era-cache.js';
+import { watchFirstPost } from '../../src/client/era-bridge.js';
 import { confirmedVerdict, servesLegacyVerdict } from '../../src/client/remote-era-probe.js';
 
 const entry = (verdicts: EraCacheEntry['verdicts']): EraCacheEntry => ({ url: 'https://x/mcp', verdicts });
@@ -81,5 +82,24 @@ describe('file era cache', () => {
     expect(await cache.get(new URL('https://c/mcp'), 'discover')).toBeUndefined();
     await cache.set(new URL('https://c/mcp'), 'discover', 'legacy');
     expect(await cache.get(new URL('https://c/mcp'), 'discover')).toBe('legacy');
+  });
+});
+
+describe('watchFirstPost', () => {
+  const answer = (status: number, body?: unknown): Response => new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const run = async (responses: Response[], method = 'POST'): Promise<number[]> => {
+    const stale: number[] = [];
+    const fetch = watchFirstPost(async () => responses.shift() as Response, (status) => stale.push(status));
+    for (let i = 0; i < 2; i++) await fetch('http://x/mcp', { method });
+    return stale;
+  };
+  it('flags only a JSON-RPC error in a 4xx (not 401/403, not a bare 404) to the first POST', async () => {
+    const rpc = { jsonrpc: '2.0', id: 1, error: { code: -32601, message: 'Method not found' } };
+    expect(await run([answer(404, rpc), answer(404, rpc)])).toEqual([404]);
+    expect(await run([answer(400, { ...rpc, error: { code: -32022, message: 'x' } }), answer(200)])).toEqual([400]);
+    expect(await run([answer(404), answer(404, rpc)])).toEqual([]);
+    expect(await run([answer(401, rpc), answer(404, rpc)])).toEqual([]);
+    expect(await run([answer(200), answer(404, rpc)])).toEqual([]);
+    expect(await run([answer(404, rpc), answer(404, rpc)], 'GET')).toEqual([]);
   });
 });
