@@ -12,7 +12,9 @@ import type { AuthorizationServerInfo, ProtectedResourceInfo } from './discovery
 import { mapOAuthError } from './error-mapping.js';
 import type { HttpContext } from './http.js';
 import type { LoginResult } from './authorize.js';
+import type { CredentialState, StoredClient } from './credential-state.js';
 import type { ResolvedOptions } from './options.js';
+import { DEVICE_CODE_GRANT, registerClient } from './registration.js';
 import type { DevicePrompt } from './progress.js';
 import { configurationFor, tokenSetFrom } from './token-grants.js';
 import { isBrowserSafeUrl, safeForMessage } from './url-safety.js';
@@ -41,11 +43,32 @@ export function devicePromptLine(prompt: DevicePrompt, now: number): string {
   return `To sign in, visit ${where} within ${minutes} min`;
 }
 
-function deviceIdentity(opts: ResolvedOptions, as: AuthorizationServerInfo): ClientIdentity {
-  if (!opts.clientId) {
-    throw new OAuthFlowError('GRANT_UNSUPPORTED', '--device-code needs a client registered for the device grant at the authorization server: pass --client-id (and --client-secret for a confidential client)');
+/** Pure: a stored registration made at this issuer for the device grant. */
+export function isDeviceRegistration(client: StoredClient | undefined, issuer: string): client is StoredClient {
+  const grants = client?.metadata?.grant_types;
+  return client !== undefined && (client.issuer === undefined || client.issuer === issuer) && Array.isArray(grants) && grants.includes(DEVICE_CODE_GRANT);
+}
+
+/** --client-id, else a stored device-grant registration, else a new dynamic registration for the device grant. */
+async function deviceIdentity(opts: ResolvedOptions, http: HttpContext, as: AuthorizationServerInfo, state: CredentialState): Promise<ClientIdentity> {
+  if (opts.clientId) {
+    return { source: 'static', clientId: opts.clientId, ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}), authMethod: staticAuthMethod(Boolean(opts.clientSecret), as.metadata.token_endpoint_auth_methods_supported) };
   }
-  return { source: 'static', clientId: opts.clientId, ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}), authMethod: staticAuthMethod(Boolean(opts.clientSecret), as.metadata.token_endpoint_auth_methods_supported) };
+  let client = state.client;
+  let source: ClientIdentity['source'] = 'stored';
+  if (!isDeviceRegistration(client, as.issuer)) {
+    if (!as.metadata.registration_endpoint) {
+      throw new OAuthFlowError('REGISTRATION_UNSUPPORTED', `authorization server ${as.issuer} does not support dynamic client registration; pass --client-id of a client allowed to use the device grant`);
+    }
+    opts.onProgress({ step: 'registering', detail: as.issuer });
+    client = await registerClient(http, as, { clientName: opts.clientName });
+    source = 'register';
+    opts.logger.info('registered a new OAuth client for the device grant', { issuer: as.issuer, clientId: client.client_id });
+  }
+  const registered = client as StoredClient;
+  // No redirect URI at all, so a browser login never mistakes this registration for its own.
+  registered.redirect_uris ??= [];
+  return { source, clientId: registered.client_id, ...(registered.client_secret ? { clientSecret: registered.client_secret } : {}), authMethod: registered.token_endpoint_auth_method ?? (registered.client_secret ? 'client_secret_basic' : 'none'), registration: registered };
 }
 
 function pollFailure(error: unknown, expired: AbortSignal, cancelled: AbortSignal | undefined): OAuthFlowError {
@@ -58,11 +81,11 @@ function pollFailure(error: unknown, expired: AbortSignal, cancelled: AbortSigna
   return mapOAuthError(error, { fallback: 'TOKEN_REQUEST_FAILED', action: 'device sign-in' });
 }
 
-export async function runDeviceLogin(opts: ResolvedOptions, http: HttpContext, prm: ProtectedResourceInfo, as: AuthorizationServerInfo, scope: string | undefined): Promise<LoginResult> {
+export async function runDeviceLogin(opts: ResolvedOptions, http: HttpContext, prm: ProtectedResourceInfo, as: AuthorizationServerInfo, state: CredentialState, scope: string | undefined): Promise<LoginResult> {
   if (!as.metadata.device_authorization_endpoint) {
     throw new OAuthFlowError('GRANT_UNSUPPORTED', `authorization server ${as.issuer} does not offer the device authorization grant (no device_authorization_endpoint in its metadata); sign in with a browser instead (without --device-code)`);
   }
-  const identity = deviceIdentity(opts, as);
+  const identity = await deviceIdentity(opts, http, as, state);
   const config = configurationFor(http, as, identity);
   const parameters: Record<string, string> = { resource: prm.resource };
   if (scope) parameters.scope = scope;

@@ -160,7 +160,7 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
         ...(need.stepUpScope && state.tokens?.scope ? { granted: state.tokens.scope } : {}),
       });
       try {
-        const result = opts.clientCredentials ? await runClientCredentials(opts, http, prm, as, scope) : opts.deviceCode ? await runDeviceLogin(opts, http, prm, as, scope) : await runLogin(opts, http, prm, as, state, scope);
+        const result = opts.clientCredentials ? await runClientCredentials(opts, http, prm, as, scope) : opts.deviceCode ? await runDeviceLogin(opts, http, prm, as, state, scope) : await runLogin(opts, http, prm, as, state, scope);
         const next: CredentialState = { ...state, issuer: as.issuer, resource: prm.resource, tokens: result.tokens };
         if (result.identity.registration) next.client = result.identity.registration;
         await save(next);

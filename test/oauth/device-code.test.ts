@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, CLIENT_BIN, spawnRawBridge, stopRawBridge } from '../helpers/client-bridge.js';
+import { createOAuthClient } from '../../src/oauth/oauth-client.js';
 import { runClientOnce } from '../helpers/client-run.js';
+import { createHeadlessBrowser } from '../helpers/oauth-browser.js';
 import { startAuthorizationServer } from '../helpers/oauth-authorization-server.js';
 import { approveDevice, startM2mAuthorizationServer, type M2mAuthorizationServer } from '../helpers/oauth-m2m-server.js';
 import { startProtectedMcp, type ProtectedMcp } from '../helpers/oauth-protected-mcp.js';
@@ -101,6 +103,29 @@ describe('mcp-client --device-code (oidc-provider)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(as.tokenRequests.filter((r) => r.grantType === 'refresh_token' && r.status === 200).length).toBe(refreshes + 1);
     expect(as.deviceAuthorizations).toBe(authorizations);
+  }, 60_000);
+
+  it('without --client-id: registers a device-grant client dynamically once, and reuses it for the next sign-in', async () => {
+    const dir = await configDir();
+    const clientIds: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      const running = start(['--login', '--device-code', mcp.url], { MCP_CLIENT_CONFIG_DIR: dir });
+      children.push(running.child);
+      const prompt = await running.prompt();
+      expect(await approveDevice(prompt.uri, prompt.code)).toBe('approved');
+      expect(await running.exited, running.stderr()).toBe(0);
+      const file = join(dir, 'servers', (await readdir(join(dir, 'servers'))).find((f) => f.endsWith('.json')) as string);
+      const state = JSON.parse(await readFile(file, 'utf8')) as { client: { client_id: string; metadata: { grant_types: string[] } } };
+      expect(state.client.metadata.grant_types).toContain(DEVICE_GRANT);
+      clientIds.push(state.client.client_id);
+      expect(running.stderr().includes('registered a new OAuth client for the device grant')).toBe(round === 0);
+    }
+    expect(clientIds[1]).toBe(clientIds[0]);
+    // A browser login later does not mistake the device registration for its own: it registers anew.
+    const browser = createHeadlessBrowser();
+    const oauth = createOAuthClient({ serverUrl: mcp.url, configDir: dir, openBrowser: (url) => browser.open(url), authTimeoutMs: 15_000 });
+    await oauth.login();
+    expect((await oauth.status()).clientId).not.toBe(clientIds[0]);
   }, 60_000);
 
   it('honours slow_down: the next poll comes at least 5 s later', async () => {

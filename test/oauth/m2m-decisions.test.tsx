@@ -7,7 +7,8 @@ import { renderToString } from 'ink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseM2mMethod, clientCredentialsProblem } from '../../src/oauth/client-credentials.js';
 import { algorithmFor, loadClientKey } from '../../src/oauth/client-key.js';
-import { devicePromptFrom, devicePromptLine } from '../../src/oauth/device-flow.js';
+import { devicePromptFrom, devicePromptLine, isDeviceRegistration } from '../../src/oauth/device-flow.js';
+import { DEVICE_CODE_GRANT } from '../../src/oauth/registration.js';
 import { isOAuthFlowError } from '../../src/shared/errors.js';
 import { LoginProgressView } from '../../src/ui/login-progress.js';
 
@@ -85,6 +86,13 @@ describe('device prompt', () => {
     expect(isOAuthFlowError(thrown(() => devicePromptFrom({ ...base, user_code: 'AB\u001b[2JCD' }, 0)), 'METADATA_INVALID')).toBe(true);
     expect(isOAuthFlowError(thrown(() => devicePromptFrom({ ...base, verification_uri: 'javascript:alert(1)' }, 0)), 'UNSAFE_BROWSER_URL')).toBe(true);
     expect(devicePromptFrom({ ...base, verification_uri_complete: 'file:///etc/passwd' }, 0).verificationUriComplete).toBeUndefined();
+  });
+  it('reuses a stored registration only when it was made for the device grant at this issuer', () => {
+    const client = { client_id: 'c', issuer: 'https://as', metadata: { grant_types: [DEVICE_CODE_GRANT, 'refresh_token'] } };
+    expect(isDeviceRegistration(client, 'https://as')).toBe(true);
+    expect(isDeviceRegistration(client, 'https://other')).toBe(false);
+    expect(isDeviceRegistration({ ...client, metadata: { grant_types: ['authorization_code'] } }, 'https://as')).toBe(false);
+    expect(isDeviceRegistration(undefined, 'https://as')).toBe(false);
   });
   it('the ink view shows the URI and the code while waiting', () => {
     const device = devicePromptFrom({ ...base, verification_uri_complete: 'https://as.example.com/device?user_code=WDJB-MJHT' }, 0);
