@@ -1,4 +1,5 @@
 /** How mcp-client's OAuth layer talks to a person: login progress (ink on a TTY, log lines otherwise) and command output. */
+import { devicePromptLine } from '../oauth/device-flow.js';
 import type { LoginProgressEvent, ProgressListener } from '../oauth/progress.js';
 import type { TokenStatus } from '../oauth/oauth-client.js';
 import type { Logger } from '../shared/logger.js';
@@ -21,7 +22,9 @@ export function createProgressReporter(stderr: ErrStream, logger: Logger): Progr
     };
   }
   return (event: LoginProgressEvent) => {
-    if (event.step === 'waiting-for-browser') {
+    if (event.step === 'waiting-for-device' && event.device) {
+      stderr.write(`${devicePromptLine(event.device, Date.now())}\n`); // one plain line, for a person reading a log
+    } else if (event.step === 'waiting-for-browser') {
       const how = event.browserOpened ? 'a browser was opened; if it did not appear, open' : 'open';
       logger.warn(`sign-in needed: ${how} this URL in a browser`, { url: event.url });
     } else if (event.step === 'failed') {

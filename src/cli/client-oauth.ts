@@ -11,6 +11,7 @@ import { parse as parseDotenv } from 'dotenv';
 import type { FetchLike } from '../oauth/http.js';
 import { createOAuthClient, type OAuthClient, type TokenStatus } from '../oauth/oauth-client.js';
 import type { OpenBrowser } from '../oauth/browser.js';
+import { clientCredentialsProblem } from '../oauth/client-credentials.js';
 import { parseClientPatch } from '../oauth/registration.js';
 import { ClientError, describeError, isOAuthFlowError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -38,6 +39,10 @@ export const OAUTH_ENV = {
   updateClient: 'MCP_CLIENT_UPDATE_CLIENT',
   deleteClient: 'MCP_CLIENT_DELETE_CLIENT',
   ...REQUEST_ENV,
+  // machine-to-machine and headless sign-in
+  clientCredentials: 'MCP_CLIENT_CREDENTIALS',
+  clientKey: 'MCP_CLIENT_KEY',
+  deviceCode: 'MCP_CLIENT_DEVICE_CODE',
 } as const;
 
 /** What commander hands back for the OAuth flags. */
@@ -59,6 +64,9 @@ export interface OAuthRawFlags extends RequestRawFlags {
   getClientInfo?: boolean;
   updateClient?: string;
   deleteClient?: boolean;
+  clientCredentials?: boolean;
+  clientKey?: string;
+  deviceCode?: boolean;
 }
 
 export type OAuthAction = 'login' | 'logout' | 'token' | 'get-client-info' | 'update-client' | 'delete-client';
@@ -80,6 +88,10 @@ export interface OAuthCliOptions extends Partial<RequestOptions> {
   updatePatch?: Record<string, unknown>;
   /** Env-file credentials mode: the dotenv file the user named explicitly (--env-file). */
   credentialsFile?: string;
+  /** Machine-to-machine (client-credentials grant) and headless (device grant) sign-in. */
+  clientCredentials: boolean;
+  clientKeyFile?: string;
+  deviceCode: boolean;
 }
 
 export function registerOAuthOptions(command: Command): Command {
@@ -102,7 +114,10 @@ export function registerOAuthOptions(command: Command): Command {
     .addOption(new Option('--show-secrets', `with --token / client commands: include token and secret values (env ${e.showSecrets})`))
     .addOption(new Option('--get-client-info', `read the client registration from the server (RFC 7592) (env ${e.getClientInfo})`))
     .addOption(new Option('--update-client <key=value,...>', `update the client registration (RFC 7592) (env ${e.updateClient})`))
-    .addOption(new Option('--delete-client', `delete the client registration at the server, then locally (env ${e.deleteClient})`));
+    .addOption(new Option('--delete-client', `delete the client registration at the server, then locally (env ${e.deleteClient})`))
+    .addOption(new Option('--client-credentials', `machine-to-machine: get tokens with the client-credentials grant, no browser; needs --client-id and --client-secret or --client-key (env ${e.clientCredentials})`))
+    .addOption(new Option('--client-key <file>', `with --client-credentials: PEM or JWK private key (RS256/ES256) for private_key_jwt (env ${e.clientKey})`))
+    .addOption(new Option('--device-code', `sign in with the device authorization grant (RFC 8628): shows a URL and a code to enter on any device (env ${e.deviceCode})`));
 }
 
 function positive(name: string, raw: string, max: number): number {
@@ -141,6 +156,8 @@ export function resolveOAuthCliOptions(flags: OAuthRawFlags, env: Env, credentia
     showSecrets: flagOrEnvBoolean('--show-secrets', flags.showSecrets, env[e.showSecrets]),
     logoutAll,
     ...resolveRequestOptions(flags, env),
+    clientCredentials: false,
+    deviceCode: false,
   };
   const clientId = credentialsFile ? flags.clientId : pick(flags.clientId, 'clientId');
   const clientSecret = credentialsFile ? flags.clientSecret : pick(flags.clientSecret, 'clientSecret');
@@ -160,7 +177,23 @@ export function resolveOAuthCliOptions(flags: OAuthRawFlags, env: Env, credentia
     }
   }
   if (credentialsFile) options.credentialsFile = resolve(credentialsFile);
+  resolveM2mOptions(flags, env, options);
   return options;
+}
+
+/** The machine-to-machine / headless block of resolveOAuthCliOptions: fills `options`, refuses contradictions. */
+function resolveM2mOptions(flags: OAuthRawFlags, env: Env, options: OAuthCliOptions): void {
+  const e = OAUTH_ENV;
+  options.clientCredentials = flagOrEnvBoolean('--client-credentials', flags.clientCredentials, env[e.clientCredentials]);
+  options.deviceCode = flagOrEnvBoolean('--device-code', flags.deviceCode, env[e.deviceCode]);
+  const key = flags.clientKey ?? (env[e.clientKey] || undefined);
+  if (key) options.clientKeyFile = resolve(key);
+  if (options.clientCredentials && options.deviceCode) throw new ClientError('CONFIG_INVALID', 'use --client-credentials or --device-code, not both');
+  if (key && !options.clientCredentials) throw new ClientError('CONFIG_INVALID', '--client-key goes with --client-credentials');
+  if (options.clientCredentials) {
+    const problem = clientCredentialsProblem({ clientId: options.clientId, clientSecret: options.clientSecret, clientKeyFile: options.clientKeyFile });
+    if (problem) throw new ClientError('CONFIG_INVALID', problem);
+  }
 }
 
 export interface OAuthDeps {
@@ -202,6 +235,9 @@ function buildClient(opts: OAuthCliOptions, deps: OAuthDeps, interactive: boolea
     ...(opts.credentialsFile ? { envFile: opts.credentialsFile, parseEnv: parseDotenv } : {}),
     onProgress: createProgressReporter(deps.stderr, deps.logger),
     interactive,
+    clientCredentials: opts.clientCredentials,
+    ...(opts.clientKeyFile ? { clientKeyFile: opts.clientKeyFile } : {}),
+    deviceCode: opts.deviceCode,
   });
 }
 

@@ -27,6 +27,8 @@ export interface ClientOptions {
   logLevel: LogLevel;
   json: boolean;
   command: ClientCommand;
+  /** Remember each server's protocol era in the config directory (default on; --no-era-cache). */
+  eraCache: boolean;
 }
 
 /** What commander hands back: only what was on the command line (the OAuth flags included). */
@@ -46,6 +48,7 @@ export interface RawFlags extends OAuthRawFlags {
   listResources?: boolean;
   listPrompts?: boolean;
   call?: string;
+  eraCache?: boolean;
 }
 
 export type { Env } from './flag-values.js';
@@ -66,6 +69,7 @@ export const ENV = {
   listResources: 'MCP_CLIENT_LIST_RESOURCES',
   listPrompts: 'MCP_CLIENT_LIST_PROMPTS',
   call: 'MCP_CLIENT_CALL',
+  eraCache: 'MCP_CLIENT_ERA_CACHE',
 } as const;
 
 const EXAMPLES = `
@@ -95,6 +99,7 @@ export function buildProgram(): Command {
     .argument('[server-url]', `remote MCP endpoint (env ${ENV.serverUrl})`)
     .addOption(new Option('--transport <mode>', `auto | http | sse (env ${ENV.transport}; default auto)`))
     .addOption(new Option('--protocol <era>', `auto | legacy | modern: the remote's MCP era, 2025 sessions or stateless 2026-07-28 (env ${ENV.protocol}; default auto, probed)`))
+    .addOption(new Option('--no-era-cache', `probe the remote's era on every connect instead of remembering it for a day (env ${ENV.eraCache}=false)`))
     .addOption(
       new Option('-H, --header <header>', `extra request header "Name: value", repeatable; \${VAR} is expanded (env ${ENV.header}, one per line)`).argParser(
         (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
@@ -194,5 +199,6 @@ export function resolveClientOptions(flags: RawFlags, env: Env): ClientOptions {
     logLevel,
     json: flagOrEnvBool(flags.json, env, 'json'),
     command: resolveCommand(flags, env),
+    eraCache: flags.eraCache === false ? false : env[ENV.eraCache] === undefined || flagOrEnvBool(undefined, env, 'eraCache'),
   };
 }

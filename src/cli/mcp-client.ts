@@ -10,6 +10,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { runEraBridge } from '../client/era-bridge.js';
 import { runCall } from '../client/call-command.js';
 import { connectClient } from '../client/connect-client.js';
+import { createFileEraCache, type EraCache } from '../client/era-cache.js';
 import { listAll } from '../client/list-command.js';
 import { DEFAULT_RETRY_POLICY } from '../client/retry-policy.js';
 import { checkServerUrl } from '../client/url-policy.js';
@@ -46,10 +47,14 @@ function makeLogger(proc: ClientProcess, level: LogLevel): Logger {
   return createLogger({ level, sink: proc.stderr, format: proc.stderr.isTTY ? 'text' : 'json', bindings: { component: 'mcp-client' } });
 }
 
-async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger): Promise<number> {
+async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger, cancel: AbortController, eraCache: EraCache | undefined): Promise<number> {
   const local = new StdioServerTransport(proc.stdin, proc.stdout);
+  // A sign-in in progress (a device code being polled) ends with the bridge: on a signal or stdin EOF.
+  const cancelSignIn = (): void => cancel.abort();
+  proc.stdin.once('end', cancelSignIn);
   const removeSignal = proc.onShutdownSignal?.(() => {
     log.info('shutdown signal received; closing');
+    cancel.abort();
     void local.close();
   });
   try {
@@ -65,14 +70,16 @@ async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFe
       retry: { ...DEFAULT_RETRY_POLICY, budgetMs: options.reconnectTimeoutMs },
       requestTimeoutMs: options.timeoutMs,
       logger: log,
+      ...(eraCache ? { eraCache } : {}),
     });
     return EXIT_OK;
   } finally {
     removeSignal?.();
+    proc.stdin.off('end', cancelSignIn);
   }
 }
 
-async function runShellCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger): Promise<number> {
+async function runShellCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger, eraCache: EraCache | undefined): Promise<number> {
   const connected = await connectClient({
     url,
     transport: options.transport,
@@ -81,6 +88,7 @@ async function runShellCommand(options: ClientOptions, url: URL, http: ClientFet
     timeoutMs: options.timeoutMs,
     clientInfo: { name: 'mcp-client', version: packageVersion() },
     logger: log,
+    ...(eraCache ? { eraCache } : {}),
   });
   try {
     if (options.command.kind === 'list') {
@@ -111,6 +119,7 @@ export async function runClient(proc: ClientProcess): Promise<number> {
     return EXIT_USAGE;
   }
   let http: ClientFetch | undefined;
+  const cancel = new AbortController();
   try {
     const { env } = loadEnvironment(proc.env, proc.cwd, parsed.flags.envFile ?? (proc.env[ENV.envFile] || undefined));
     const resolved = resolveClientOptions(parsed.flags, env);
@@ -125,6 +134,7 @@ export async function runClient(proc: ClientProcess): Promise<number> {
       stdout: proc.stdout,
       stderr: proc.stderr,
       json: options.json,
+      signal: cancel.signal,
       staticAuthorization: options.bearer !== undefined || options.headers.some((h) => /^\s*authorization\s*:/i.test(h)),
     };
     let base: FetchLike | undefined;
@@ -137,8 +147,9 @@ export async function runClient(proc: ClientProcess): Promise<number> {
     });
     const oauthExit = await runOAuthCommand(oauth, { ...oauthDeps, ...(base ? { fetch: base } : {}) });
     if (oauthExit !== undefined) return oauthExit;
-    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log);
-    return await runShellCommand(options, url, http, proc, log);
+    const eraCache = options.eraCache ? createFileEraCache({ configDir: oauth.configDir, logger: log }) : undefined;
+    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log, cancel, eraCache);
+    return await runShellCommand(options, url, http, proc, log, eraCache);
   } catch (error) {
     const mapped = isClientError(error) ? error : new ClientError('PROTOCOL_ERROR', describeError(error), { cause: error });
     log.error(`mcp-client: ${mapped.message}`, { code: mapped.code });

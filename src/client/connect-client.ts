@@ -8,7 +8,8 @@
 import { Client, SdkHttpError, SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
 import { ClientError, describeError, isClientError } from '../shared/errors.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
-import { isObject, MODERN_PROTOCOL_VERSION, UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
+import { isModernVersion, isObject, MODERN_PROTOCOL_VERSION, UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
+import type { EraCache } from './era-cache.js';
 import type { ProtocolMode } from './era-route.js';
 import type { FetchLike } from './fetch-types.js';
 import type { TransportKind, TransportMode } from './remote-channel.js';
@@ -23,6 +24,8 @@ export interface ConnectClientOptions {
   timeoutMs: number;
   clientInfo: { name: string; version: string };
   logger?: Logger;
+  /** With --protocol auto: a server known to be 2025-era is connected without the server/discover probe. */
+  eraCache?: EraCache;
 }
 
 export interface ConnectedClient {
@@ -86,7 +89,31 @@ async function tryConnect(kind: TransportKind, options: ConnectClientOptions): P
   };
 }
 
+/**
+ * --protocol auto with the era cache: a server cached as 2025-era gets the plain `initialize` (no
+ * server/discover probe, which such servers answer with a logged 400); if that fails the entry is dropped
+ * and the normal negotiation runs. What a negotiation finds is remembered.
+ */
 export async function connectClient(options: ConnectClientOptions): Promise<ConnectedClient> {
+  const cache = options.protocol === 'auto' && options.transport !== 'sse' ? options.eraCache : undefined;
+  if (!cache) return connectOnce(options);
+  const log = options.logger ?? silentLogger;
+  if ((await cache.get(options.url, 'discover')) === 'legacy') {
+    try {
+      const connected = await connectOnce({ ...options, protocol: 'legacy' });
+      log.debug('connected as 2025-era from the era cache (no probe)');
+      return connected;
+    } catch (error) {
+      log.info('the cached protocol era no longer fits this server; probing again', { error: describeError(error) });
+      await cache.forget(options.url);
+    }
+  }
+  const connected = await connectOnce(options);
+  await cache.set(options.url, 'discover', connected.kind === 'http' && isModernVersion(connected.client.getNegotiatedProtocolVersion()) ? 'modern' : 'legacy');
+  return connected;
+}
+
+async function connectOnce(options: ConnectClientOptions): Promise<ConnectedClient> {
   const first: TransportKind = options.transport === 'sse' ? 'sse' : 'http';
   try {
     return await tryConnect(first, options);

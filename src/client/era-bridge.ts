@@ -11,13 +11,38 @@ import { runBridge, type BridgeExit, type BridgeOptions } from './bridge.js';
 import { localEraOf, remoteEraSetting, routeFor, type Era, type ProtocolMode, type RemoteProbe } from './era-route.js';
 import { LocalGate } from './local-transports.js';
 import { runRelayedBridge } from './relayed-bridge.js';
-import { probeRemote } from './remote-era-probe.js';
+import type { EraCache } from './era-cache.js';
+import type { FetchLike } from './fetch-types.js';
+import { jsonRpcErrorOf, probeRemote } from './remote-era-probe.js';
 import { nextRetryDelay, realSleep, remoteGoneError } from './retry-policy.js';
 import { runLegacyOnModernBridge, runModernBridge } from './stateless-bridge.js';
 
 export interface EraBridgeOptions extends BridgeOptions {
   protocol: ProtocolMode;
   clientInfo: { name: string; version: string };
+  /** Remembers probe answers per server (era-cache.ts); without it every connect probes. */
+  eraCache?: EraCache;
+}
+
+/**
+ * A fetch that reports a cached era as stale when the remote refuses the first POST of the route it chose
+ * with a JSON-RPC error in a 4xx (other than 401/403): a server that was upgraded or downgraded since.
+ * A bare 404/405 is left alone: that is a legacy-SSE-only server, which the route handles.
+ */
+export function watchFirstPost(fetch: FetchLike, onStale: (status: number) => void): FetchLike {
+  let first = true;
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (first && init?.method === 'POST') {
+      first = false;
+      const status = response.status;
+      if (status >= 400 && status < 500 && status !== 401 && status !== 403) {
+        const text = await response.clone().text().catch(() => undefined);
+        if (jsonRpcErrorOf(text)) onStale(status);
+      }
+    }
+    return response;
+  };
 }
 
 /** Runs one probe until it gives a verdict, retrying an unreachable or failing remote within the budget. */
@@ -28,8 +53,12 @@ async function settleByProbe(probe: RemoteProbe, options: EraBridgeOptions): Pro
   let outageStartedAt: number | undefined;
   for (let attempt = 0; ; attempt += 1) {
     const verdict = await probeRemote(probe, { url: options.url, fetch: options.fetch, timeoutMs: options.requestTimeoutMs, clientInfo: options.clientInfo });
-    if (verdict.kind === 'era') return verdict.era;
+    if (verdict.kind === 'era') {
+      await options.eraCache?.set(options.url, probe, verdict.era);
+      return verdict.era;
+    }
     if (verdict.kind === 'fatal') throw verdict.error;
+    if (verdict.kind === 'confirm') throw new Error('unreachable: probeRemote settles confirm verdicts');
     outageStartedAt ??= now();
     const delay = nextRetryDelay(outageStartedAt, now(), attempt, options.retry);
     const seconds = Math.round(options.retry.budgetMs / 1000);
@@ -47,8 +76,10 @@ export async function runEraBridge(options: EraBridgeOptions): Promise<BridgeExi
   const localEra = localEraOf(first as Parameters<typeof localEraOf>[0]);
   const setting = remoteEraSetting(localEra, options.protocol, options.transport);
   let remoteEra: Era;
+  let cached: Era | undefined;
   try {
-    remoteEra = 'era' in setting ? setting.era : await settleByProbe(setting.probe, options);
+    cached = 'probe' in setting ? await options.eraCache?.get(options.url, setting.probe) : undefined;
+    remoteEra = 'era' in setting ? setting.era : (cached ?? (await settleByProbe(setting.probe, options)));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await gate.failBuffered(SERVER_ERROR, `mcp-client: ${message}`);
@@ -56,12 +87,30 @@ export async function runEraBridge(options: EraBridgeOptions): Promise<BridgeExi
     throw error;
   }
   const route = routeFor(localEra, remoteEra);
-  log.info('protocol route chosen', { local: localEra, remote: remoteEra, route, ...('probe' in setting ? { probe: setting.probe } : {}) });
-  const routed = { ...options, local: gate };
-  switch (route) {
-    case 'legacy': return runBridge(routed);
-    case 'modern': return runModernBridge(routed);
-    case 'modern-on-legacy': return runRelayedBridge(routed);
-    case 'legacy-on-modern': return runLegacyOnModernBridge(routed);
+  log.info('protocol route chosen', { local: localEra, remote: remoteEra, route, ...('probe' in setting ? { probe: setting.probe, cached: cached !== undefined } : {}) });
+  const cache = cached !== undefined ? options.eraCache : undefined;
+  let forgetting: Promise<void> | undefined;
+  const forget = (why: string): void => {
+    if (!cache || forgetting) return;
+    log.info('the cached protocol era no longer fits this server; the next connect probes again', { why });
+    forgetting = cache.forget(options.url);
+  };
+  const fetch = cache ? watchFirstPost(options.fetch, (status) => forget(`HTTP ${status} to the first request`)) : options.fetch;
+  const routed = { ...options, fetch, local: gate };
+  const run = (): Promise<BridgeExit> => {
+    switch (route) {
+      case 'legacy': return runBridge(routed);
+      case 'modern': return runModernBridge(routed);
+      case 'modern-on-legacy': return runRelayedBridge(routed);
+      case 'legacy-on-modern': return runLegacyOnModernBridge(routed);
+    }
+  };
+  try {
+    return await run();
+  } catch (error) {
+    forget('the route failed');
+    throw error;
+  } finally {
+    await forgetting;
   }
 }

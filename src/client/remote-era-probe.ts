@@ -7,7 +7,7 @@
 
 import { StreamableHTTPClientTransport, SdkHttpError, type JSONRPCMessage } from '@modelcontextprotocol/client';
 import { ClientError, describeError, isClientError } from '../shared/errors.js';
-import { isResponse, type JsonRpcMessage } from '../shared/jsonrpc.js';
+import { isResponse, METHOD_NOT_FOUND, type JsonRpcMessage } from '../shared/jsonrpc.js';
 import { CLIENT_CAPABILITIES_KEY, CLIENT_INFO_KEY, isObject, LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION, PROTOCOL_VERSION_KEY, UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
 import type { Era, RemoteProbe } from './era-route.js';
 import type { FetchLike } from './fetch-types.js';
@@ -18,8 +18,11 @@ export type ProbeOutcome =
   | { kind: 'http'; status: number; text: string | undefined }
   | { kind: 'failed'; error: ClientError };
 
-/** A verdict, or why there is none yet: `retry` (worth trying again within the outage budget) or `fatal`. */
-export type ProbeVerdict = { kind: 'era'; era: Era } | { kind: 'retry'; error: ClientError } | { kind: 'fatal'; error: ClientError };
+/**
+ * A verdict, or why there is none yet: `retry` (worth trying again within the outage budget), `fatal`, or
+ * `confirm` (the answer suggests a 2026-07-28-only server; `server/discover` settles it).
+ */
+export type ProbeVerdict = { kind: 'era'; era: Era } | { kind: 'retry'; error: ClientError } | { kind: 'fatal'; error: ClientError } | { kind: 'confirm' };
 
 const PROBE_ID = 'mcp-client/era-probe';
 
@@ -62,7 +65,9 @@ export function discoverVerdict(outcome: ProbeOutcome): ProbeVerdict {
 
 /**
  * Session-less `ping` without an envelope: only a modern-only server refuses it with -32022 naming no
- * 2025 revision. A 2025 server answers 400 (no session), or a result (stateless), or 404/405. Pure.
+ * 2025 revision. A 2025 server answers 400 (no session), or a result (stateless), or 404/405. Every 2025
+ * server implements `ping`, which 2026-07-28 removed, so "method not found" (-32601, e.g. with HTTP 404)
+ * points to a 2026-07-28-only server: `confirm` asks `server/discover` before believing it. Pure.
  */
 export function servesLegacyVerdict(outcome: ProbeOutcome): ProbeVerdict {
   const common = commonVerdict(outcome);
@@ -73,7 +78,13 @@ export function servesLegacyVerdict(outcome: ProbeOutcome): ProbeVerdict {
     const servesLegacy = supported.some((v) => LEGACY_PROTOCOL_VERSIONS.includes(v as string));
     if (supported.length > 0 && !servesLegacy) return { kind: 'era', era: 'modern' };
   }
+  if (rpc?.code === METHOD_NOT_FOUND) return { kind: 'confirm' };
   return { kind: 'era', era: 'legacy' };
+}
+
+/** Pure: the serves-legacy answer once `server/discover` was asked to confirm a "method not found". */
+export function confirmedVerdict(discover: ProbeVerdict): ProbeVerdict {
+  return discover.kind === 'era' ? { kind: 'era', era: discover.era === 'modern' ? 'modern' : 'legacy' } : discover;
 }
 
 export interface ProbeOptions {
@@ -125,8 +136,14 @@ async function servesLegacy(options: ProbeOptions): Promise<ProbeOutcome> {
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     if (response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      return { kind: 'http', status: response.status, text: undefined };
+      // A JSON answer may be a JSON-RPC error ("method not found" from a 2026-07-28-only server); a stream is a 2025 answer.
+      if (!(response.headers.get('content-type') ?? '').includes('application/json')) {
+        await response.body?.cancel().catch(() => undefined);
+        return { kind: 'http', status: response.status, text: undefined };
+      }
+      const text = await response.text().catch(() => undefined);
+      const rpc = jsonRpcErrorOf(text?.slice(0, 64 * 1024));
+      return rpc ? { kind: 'message', message: { jsonrpc: '2.0', id: PROBE_ID, error: { code: rpc.code, message: 'probe', data: rpc.data } } } : { kind: 'http', status: response.status, text: undefined };
     }
     const text = await response.text().catch(() => undefined);
     return { kind: 'http', status: response.status, text: text?.slice(0, 64 * 1024) };
@@ -135,7 +152,9 @@ async function servesLegacy(options: ProbeOptions): Promise<ProbeOutcome> {
   }
 }
 
-/** Runs one probe and returns its verdict. */
+/** Runs one probe (and `server/discover` when a "method not found" needs confirming) and returns its verdict. */
 export async function probeRemote(probe: RemoteProbe, options: ProbeOptions): Promise<ProbeVerdict> {
-  return probe === 'discover' ? discoverVerdict(await discover(options)) : servesLegacyVerdict(await servesLegacy(options));
+  if (probe === 'discover') return discoverVerdict(await discover(options));
+  const verdict = servesLegacyVerdict(await servesLegacy(options));
+  return verdict.kind === 'confirm' ? confirmedVerdict(discoverVerdict(await discover(options))) : verdict;
 }

@@ -111,15 +111,16 @@ export function openidFetch(http: HttpContext): oidc.CustomFetch {
   };
 }
 
-export function validateServerMetadata(issuer: string, metadata: oidc.ServerMetadata, source: string): void {
+/** `tokenOnly`: the client-credentials grant, which uses neither the authorization endpoint nor PKCE. */
+export function validateServerMetadata(issuer: string, metadata: oidc.ServerMetadata, source: string, tokenOnly = false): void {
   if (!issuerMatches(issuer, metadata.issuer)) {
     throw new OAuthFlowError('ISSUER_MISMATCH', `authorization server metadata at ${source} names issuer "${safeForMessage(String(metadata.issuer))}", but it was discovered for "${issuer}"; refused (RFC 8414 §3.3)`);
   }
   const methods = metadata.code_challenge_methods_supported;
-  if (!Array.isArray(methods) || !methods.includes('S256')) {
+  if (!tokenOnly && (!Array.isArray(methods) || !methods.includes('S256'))) {
     throw new OAuthFlowError('PKCE_UNSUPPORTED', `authorization server ${issuer} does not advertise PKCE S256 (code_challenge_methods_supported)`);
   }
-  assertSecureEndpoint(metadata.authorization_endpoint, 'authorization_endpoint');
+  if (!tokenOnly || metadata.authorization_endpoint !== undefined) assertSecureEndpoint(metadata.authorization_endpoint, 'authorization_endpoint');
   assertSecureEndpoint(metadata.token_endpoint, 'token_endpoint');
   for (const key of ['registration_endpoint', 'jwks_uri', 'revocation_endpoint', 'introspection_endpoint'] as const) {
     if (metadata[key] !== undefined) assertSecureEndpoint(metadata[key], key);
@@ -128,9 +129,15 @@ export function validateServerMetadata(issuer: string, metadata: oidc.ServerMeta
 
 /**
  * RFC 8414 / OIDC metadata for `issuer`. With `legacyDefaults` (no protected-resource metadata, so a 2025-03-26
- * server whose origin is the issuer), no metadata at all means the default endpoints.
+ * server whose origin is the issuer), no metadata at all means the default endpoints. With `tokenOnly` (the
+ * client-credentials grant), neither an authorization endpoint nor PKCE support is required.
  */
-export async function discoverAuthorizationServer(http: HttpContext, issuer: string, logger: Logger, legacyDefaults = false): Promise<AuthorizationServerInfo> {
+export async function discoverAuthorizationServer(
+  http: HttpContext,
+  issuer: string,
+  logger: Logger,
+  { legacyDefaults = false, tokenOnly = false }: { legacyDefaults?: boolean; tokenOnly?: boolean } = {},
+): Promise<AuthorizationServerInfo> {
   const issuerUrl = assertSecureEndpoint(issuer, 'authorization server issuer');
   if (issuerUrl.search) throw new OAuthFlowError('METADATA_INVALID', `issuer ${issuer} must not have a query`);
   const loopbackHttp = issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname);
@@ -153,7 +160,7 @@ export async function discoverAuthorizationServer(http: HttpContext, issuer: str
       }
       throw mapOAuthError(error, { fallback: 'DISCOVERY_FAILED', action: `fetching ${candidate.url.href}` });
     }
-    validateServerMetadata(issuer, metadata, candidate.url.href);
+    validateServerMetadata(issuer, metadata, candidate.url.href, tokenOnly);
     logger.debug('authorization server metadata found', { url: candidate.url.href, issuer });
     return { issuer, metadata, loopbackHttp, metadataUrl: candidate.url.href };
   }

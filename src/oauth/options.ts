@@ -3,6 +3,7 @@ import { fetch as undiciFetch } from 'undici';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { OAuthFlowError } from '../shared/errors.js';
 import { createSystemBrowserOpener, type OpenBrowser } from './browser.js';
+import { clientCredentialsProblem } from './client-credentials.js';
 import type { CredentialStore } from './credential-state.js';
 import { createEnvFileStore, type EnvParser } from './env-file-store.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, type FetchLike } from './http.js';
@@ -51,6 +52,13 @@ export interface OAuthClientOptions {
   resource?: boolean;
   /** Extra authorization request parameters (e.g. prompt=consent); never the ones the flow owns. */
   authorizeParams?: Record<string, string>;
+  // Machine-to-machine and headless sign-in (client-credentials.ts, device-flow.ts).
+  /** Get tokens with the client-credentials grant (clientId plus clientSecret or clientKeyFile); never a browser. */
+  clientCredentials?: boolean;
+  /** private_key_jwt: a PEM or JWK private key file (with clientCredentials). */
+  clientKeyFile?: string;
+  /** Sign in with the device authorization grant (RFC 8628) instead of a browser redirect. */
+  deviceCode?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -75,6 +83,9 @@ export interface ResolvedOptions {
   interactive: boolean;
   useResource: boolean;
   authorizeParams: Record<string, string>;
+  clientCredentials: boolean;
+  clientKeyFile: string | undefined;
+  deviceCode: boolean;
 }
 
 /** Parameters the authorization flow sets itself; --authorize-param may not replace them. */
@@ -95,6 +106,13 @@ export function resolveOptions(options: OAuthClientOptions): ResolvedOptions {
     throw new OAuthFlowError('METADATA_INVALID', `not a URL: ${String(options.serverUrl)}`, { cause: error });
   }
   if (options.envFile && !options.parseEnv) throw new OAuthFlowError('STORE_IO', 'env-file mode needs a parseEnv function');
+  if (options.clientCredentials) {
+    const problem = clientCredentialsProblem({ clientId: options.clientId, clientSecret: options.clientSecret, clientKeyFile: options.clientKeyFile });
+    if (problem) throw new OAuthFlowError('GRANT_UNSUPPORTED', problem);
+    if (options.deviceCode) throw new OAuthFlowError('GRANT_UNSUPPORTED', 'use --client-credentials or --device-code, not both');
+  } else if (options.clientKeyFile) {
+    throw new OAuthFlowError('GRANT_UNSUPPORTED', '--client-key goes with --client-credentials');
+  }
   const authTimeoutMs = options.authTimeoutMs ?? 300_000;
   const store = options.envFile && options.parseEnv ? createEnvFileStore(options.envFile, options.parseEnv) : createJsonTokenStore(options.configDir, serverUrl);
   return {
@@ -119,5 +137,8 @@ export function resolveOptions(options: OAuthClientOptions): ResolvedOptions {
     interactive: options.interactive ?? true,
     useResource: options.resource ?? true,
     authorizeParams: checkedAuthorizeParams(options.authorizeParams ?? {}),
+    clientCredentials: options.clientCredentials ?? false,
+    clientKeyFile: options.clientKeyFile || undefined,
+    deviceCode: options.deviceCode ?? false,
   };
 }

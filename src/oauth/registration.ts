@@ -11,9 +11,12 @@ import { readJsonObject, timedFetch, type HttpContext } from './http.js';
 import { assertSecureEndpoint, safeForMessage } from './url-safety.js';
 
 export interface RegistrationRequest {
-  redirectUri: string;
+  /** The loopback redirect URI; absent for a device-grant client (RFC 8628), which has none. */
+  redirectUri?: string;
   clientName: string;
 }
+
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /**
  * Pure: the token endpoint auth method to ask for — one the server lists, preferring a public client.
@@ -62,11 +65,12 @@ export async function registerClient(http: HttpContext, as: AuthorizationServerI
   }
   // No `scope` here: it is optional (RFC 7591 §2), servers refuse resource scopes they list elsewhere, and it
   // would cap a later step-up. Scope is requested per authorization instead.
+  const device = request.redirectUri === undefined;
   const metadata = {
-    redirect_uris: [request.redirectUri],
+    redirect_uris: device ? [] : [request.redirectUri as string],
     client_name: request.clientName,
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
+    grant_types: device ? [DEVICE_CODE_GRANT, 'refresh_token'] : ['authorization_code', 'refresh_token'],
+    response_types: device ? [] : ['code'],
     application_type: 'native',
     token_endpoint_auth_method: chooseRegistrationAuthMethod(as.metadata.token_endpoint_auth_methods_supported),
   };

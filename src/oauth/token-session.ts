@@ -6,6 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OAuthFlowError, isOAuthFlowError } from '../shared/errors.js';
 import { runLogin, type LoginResult } from './authorize.js';
+import { runClientCredentials } from './client-credentials.js';
+import { runDeviceLogin } from './device-flow.js';
 import { staticAuthMethod, type ClientIdentity } from './client-identity.js';
 import type { CredentialState, StoredTokens } from './credential-state.js';
 import { discoverAuthorizationServer, discoverProtectedResource, type AuthorizationServerInfo, type ProtectedResourceInfo } from './discovery.js';
@@ -75,7 +77,8 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
     opts.onProgress({ step: 'discovering', detail: opts.serverUrl.href });
     const prm = await discoverProtectedResource(http, opts.serverUrl, wanted, logger);
     // No protected-resource metadata: a 2025-03-26 server, whose AS may also lack metadata (default endpoints).
-    const as = await discoverAuthorizationServer(http, prm.authorizationServer, logger, prm.metadataUrl === undefined);
+    // The client-credentials grant needs neither an authorization endpoint nor PKCE.
+    const as = await discoverAuthorizationServer(http, prm.authorizationServer, logger, { legacyDefaults: prm.metadataUrl === undefined, tokenOnly: opts.clientCredentials });
     discovered = { prm, as };
     discoveredFor = wanted;
     return discovered;
@@ -177,7 +180,8 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
         }
         await save(state);
       }
-      if (need.noLogin || (!opts.interactive && !need.forceLogin)) {
+      // Client credentials need no person, so they are never "a login" that noLogin/interactive forbid.
+      if (!opts.clientCredentials && (need.noLogin || (!opts.interactive && !need.forceLogin))) {
         throw new OAuthFlowError('LOGIN_REQUIRED', `not logged in to ${opts.serverUrl.href}; run mcp-client --login`);
       }
       const { prm, as } = await discover();
@@ -191,7 +195,11 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
       });
       try {
         // A step-up with working tokens needs no check of the client that obtained them.
-        const result = await loginReplacingStaleClient(prm, as, state, scope, need.forceLogin === true || !state.tokens);
+        const result = opts.clientCredentials
+          ? await runClientCredentials(opts, http, prm, as, scope)
+          : opts.deviceCode
+            ? await runDeviceLogin(opts, http, prm, as, state, scope)
+            : await loginReplacingStaleClient(prm, as, state, scope, need.forceLogin === true || !state.tokens);
         const next: CredentialState = { ...state, issuer: as.issuer, resource: prm.resource, tokens: result.tokens };
         if (result.identity.registration) next.client = result.identity.registration;
         await save(next);

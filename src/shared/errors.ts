@@ -55,7 +55,11 @@ export type OAuthErrorCode =
   | 'AUTH_SERVER_UNAVAILABLE'
   | 'MANAGEMENT_UNSUPPORTED'
   | 'UNSAFE_BROWSER_URL'
-  | 'ABORTED';
+  | 'ABORTED'
+  // machine-to-machine and headless grants (client credentials, device code)
+  | 'CLIENT_KEY_INVALID'
+  | 'GRANT_UNSUPPORTED'
+  | 'DEVICE_CODE_EXPIRED';
 
 abstract class CodedError<C extends string> extends Error {
   readonly code: C;

@@ -50,7 +50,15 @@ describe('resolveClientOptions', () => {
       logLevel: 'info',
       json: false,
       command: { kind: 'bridge' },
+      eraCache: true,
     });
+  });
+
+  it('--no-era-cache and MCP_CLIENT_ERA_CACHE turn the era cache off; a bad value is a usage error', () => {
+    expect(resolveClientOptions(flags(['--no-era-cache', 'https://h/mcp']), {}).eraCache).toBe(false);
+    expect(resolveClientOptions(flags(['https://h/mcp']), { MCP_CLIENT_ERA_CACHE: 'false' }).eraCache).toBe(false);
+    expect(resolveClientOptions(flags(['https://h/mcp']), { MCP_CLIENT_ERA_CACHE: 'on' }).eraCache).toBe(true);
+    expect(() => resolveClientOptions(flags(['https://h/mcp']), { MCP_CLIENT_ERA_CACHE: 'maybe' })).toThrow(/MCP_CLIENT_ERA_CACHE/);
   });
 
   it('reads every flag from MCP_CLIENT_* (and MCP_SERVER_URL) when not given', () => {

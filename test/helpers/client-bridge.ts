@@ -18,7 +18,9 @@ export function baseEnv(extra: Record<string, string> = {}): Record<string, stri
     const v = process.env[key];
     if (v !== undefined) env[key] = v;
   }
-  return { ...env, MCP_CLIENT_LOG_LEVEL: 'debug', ...extra };
+  // The era cache is off unless a test turns it on: a port reused by another kind of test server must not
+  // inherit a remembered era (test/client/era-cache.test.ts covers the cache).
+  return { ...env, MCP_CLIENT_LOG_LEVEL: 'debug', MCP_CLIENT_ERA_CACHE: 'false', ...extra };
 }
 
 export interface BridgeHarness {

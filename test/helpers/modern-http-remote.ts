@@ -16,7 +16,16 @@ import { buildModernServer } from '../fixtures/modern-tools.mjs';
 export interface RecordedModernRequest {
   httpMethod: string;
   headers: IncomingMessage['headers'];
+  /** The JSON-RPC method of a POST with one message. */
+  rpcMethod?: string;
 }
+
+/**
+ * How the server answers a 2025-era request (no 2026-07-28 envelope): the SDK's `reject` (HTTP 400,
+ * -32022 naming only 2026-07-28), or "method not found" (-32601) with HTTP 404 or 200 — both seen from
+ * 2026-07-28-only servers for a session-less `ping`.
+ */
+export type LegacyAnswer = 'reject' | 'not-found-404' | 'not-found-200';
 
 export interface ModernHttpRemote {
   url: string;
@@ -28,7 +37,28 @@ export interface ModernHttpRemote {
 
 type Build = (ctx: unknown, opts: { name: string; handles: Map<string, string>; onTouch: (uri: string) => Promise<void>; onAbandoned: () => void }) => McpServer;
 
-export async function startModernHttpRemote(name = 'modern-http-remote'): Promise<ModernHttpRemote> {
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        resolve(undefined);
+      }
+    });
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+function isLegacyMessage(body: unknown): body is { id?: unknown; method: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as { method?: unknown }).method !== 'string') return false;
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
+  return !meta?.['io.modelcontextprotocol/protocolVersion'];
+}
+
+export async function startModernHttpRemote(name = 'modern-http-remote', options: { legacyAnswer?: LegacyAnswer } = {}): Promise<ModernHttpRemote> {
   const handles = new Map<string, string>();
   const build = buildModernServer as Build;
   // eslint-disable-next-line prefer-const -- assigned after the handler it is used by
@@ -38,9 +68,23 @@ export async function startModernHttpRemote(name = 'modern-http-remote'): Promis
   handler = createMcpHandler((ctx) => build(ctx, { name, handles, onTouch, onAbandoned: () => (stats.abandoned += 1) }), { legacy: 'reject' });
   const serve = toNodeHandler(handler);
   const requests: RecordedModernRequest[] = [];
+  const legacyAnswer = options.legacyAnswer ?? 'reject';
   const server = createServer((req, res) => {
-    requests.push({ httpMethod: req.method ?? '', headers: req.headers });
-    void serve(req, res);
+    const record: RecordedModernRequest = { httpMethod: req.method ?? '', headers: req.headers };
+    requests.push(record);
+    if (req.method !== 'POST') {
+      void serve(req, res);
+      return;
+    }
+    void readBody(req).then((body) => {
+      if (typeof body === 'object' && body !== null && typeof (body as { method?: unknown }).method === 'string') record.rpcMethod = (body as { method: string }).method;
+      if (legacyAnswer !== 'reject' && isLegacyMessage(body)) {
+        const error = { jsonrpc: '2.0', id: body.id ?? null, error: { code: -32601, message: `Method not found: ${body.method}` } };
+        res.writeHead(legacyAnswer === 'not-found-404' ? 404 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(error));
+        return;
+      }
+      return serve(req, res, body);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -23,6 +23,8 @@ export interface AuthorizationServerOptions {
   accessTokenTtl?: number;
   /** Scopes the MCP resource accepts. */
   resourceScopes?: string;
+  /** Adjusts the oidc-provider configuration before the provider is built (clients, features, ttl, …). */
+  configure?: (configuration: Record<string, unknown>) => void;
 }
 
 function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -66,7 +68,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'test-key' };
   const resourceScopes = options.resourceScopes ?? 'mcp:read mcp:write mcp:admin';
-  const provider = new Provider(issuer, {
+  const configuration: Record<string, unknown> = {
     jwks: { keys: [jwk] },
     cookies: { keys: ['test-cookie-key-0123456789'] },
     findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id }) }),
@@ -90,14 +92,17 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         getResourceServerInfo: () => ({ scope: resourceScopes, accessTokenTTL: options.accessTokenTtl ?? 300, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
       },
     },
-  });
+  };
+  options.configure?.(configuration);
+  const provider = new Provider(issuer, configuration);
   const grants: Record<string, number> = {};
   const result: TestAuthorizationServer = { issuer, provider, grants, interactions: 0, close: async () => undefined };
   provider.on('grant.success', (ctx: unknown) => {
     const type = String((ctx as { oidc: { params: { grant_type?: string } } }).oidc.params.grant_type);
     grants[type] = (grants[type] ?? 0) + 1;
   });
-  const handler = provider.callback();
+  // Built on the first request, so middleware added with provider.use() after start-up takes part.
+  let handler: ReturnType<Provider['callback']> | undefined;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const match = /^\/interaction\/([^/?]+)(\/submit)?/.exec(req.url ?? '');
     if (match?.[1]) {
@@ -108,6 +113,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       });
       return;
     }
+    handler ??= provider.callback();
     handler(req, res);
   });
   result.close = () =>

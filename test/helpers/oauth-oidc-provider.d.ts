@@ -2,6 +2,15 @@
 declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
 
+  interface ProviderContext {
+    method: string;
+    path: string;
+    headers: Record<string, string | string[] | undefined>;
+    status: number;
+    body: unknown;
+    oidc?: { params?: Record<string, unknown>; body?: Record<string, unknown> };
+  }
+
   interface InteractionDetails {
     uid: string;
     prompt: { name: string; details: Record<string, unknown> };
@@ -28,6 +37,8 @@ declare module 'oidc-provider' {
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
     interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
     on(event: string, listener: (...args: unknown[]) => void): this;
+    /** Koa middleware ahead of the provider's routes (the test servers observe and adjust responses). */
+    use(middleware: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>): this;
   }
 
   // Describes the third-party module's own default export; not one of ours.
