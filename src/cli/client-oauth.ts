@@ -12,6 +12,7 @@ import type { FetchLike } from '../oauth/http.js';
 import { createOAuthClient, type OAuthClient, type TokenStatus } from '../oauth/oauth-client.js';
 import type { OpenBrowser } from '../oauth/browser.js';
 import { parseClientPatch } from '../oauth/registration.js';
+import { withStaticBearerCheck } from '../client/static-bearer.js';
 import { ClientError, describeError, isOAuthFlowError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { flagOrEnvBoolean, type Env } from './flag-values.js';
@@ -250,5 +251,7 @@ export async function runOAuthCommand(opts: OAuthCliOptions, deps: OAuthDeps): P
 /** The authenticated fetch for the bridge and shell commands, or undefined when OAuth is not in play. */
 export function createOAuthFetch(opts: OAuthCliOptions, deps: OAuthDeps): FetchLike | undefined {
   if (deps.staticAuthorization) return undefined;
-  return buildClient(opts, deps, true).fetch;
+  // A server that wants a static token says so before a sign-in is attempted (BEARER_REQUIRED).
+  const guarded = deps.fetch ? { fetch: withStaticBearerCheck(deps.fetch, new URL(deps.serverUrl)) } : {};
+  return buildClient(opts, { ...deps, ...guarded }, true).fetch;
 }

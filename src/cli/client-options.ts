@@ -4,6 +4,7 @@
  * caller) into one typed options object. Flags beat environment variables, which beat defaults.
  */
 
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ClientError } from '../shared/errors.js';
 import { isLogLevel, type LogLevel } from '../shared/logger.js';
@@ -89,8 +90,19 @@ Exit codes: 0 ok, 1 failure (or the tool returned isError), 2 bad usage or argum
 Every flag has an environment variable: ${Object.values(ENV).join(', ')}.
 `;
 
+/** The installed package's version (package.json next to dist/). */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('mcp-client')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .description('Bridge a local stdio MCP client to a remote Streamable HTTP (or legacy SSE) MCP server, or inspect and call it.')
     .argument('[server-url]', `remote MCP endpoint (env ${ENV.serverUrl})`)
     .addOption(new Option('--transport <mode>', `auto | http | sse (env ${ENV.transport}; default auto)`))
@@ -133,6 +145,7 @@ export function parseArgv(args: readonly string[]): ParsedArgv {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return { kind: 'help', text: helpText || program.helpInformation() };
+      if (error.code === 'commander.version') return { kind: 'help', text: helpText || packageVersion() };
       return { kind: 'usage-error', message: error.message.replace(/^error: /, '') };
     }
     throw error;
@@ -158,8 +171,11 @@ function resolveCommand(flags: RawFlags, env: Env): ClientCommand {
   if (flagOrEnvBool(flags.listTools, env, 'listTools')) commands.push({ kind: 'list', what: 'tools' });
   if (flagOrEnvBool(flags.listResources, env, 'listResources')) commands.push({ kind: 'list', what: 'resources' });
   if (flagOrEnvBool(flags.listPrompts, env, 'listPrompts')) commands.push({ kind: 'list', what: 'prompts' });
+  // An empty -c is a mistake (an unset variable in a script), never a request for bridge mode; an empty
+  // MCP_CLIENT_CALL counts as unset, like every other empty variable.
+  if (flags.call !== undefined && flags.call.trim() === '') throw new ClientError('CONFIG_INVALID', '-c/--call needs a tool name and its arguments, e.g. -c "echo message=hi"');
   const call = flags.call ?? env[ENV.call];
-  if (call !== undefined && call !== '') commands.push({ kind: 'call', spec: call });
+  if (call !== undefined && call.trim() !== '') commands.push({ kind: 'call', spec: call });
   if (commands.length > 1) throw new ClientError('CONFIG_INVALID', 'use only one of --list-tools, --list-resources, --list-prompts, --call');
   return commands[0] ?? { kind: 'bridge' };
 }

@@ -4,7 +4,6 @@
  * decides the exit code.
  */
 
-import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { runEraBridge } from '../client/era-bridge.js';
@@ -13,14 +12,14 @@ import { connectClient } from '../client/connect-client.js';
 import { listAll } from '../client/list-command.js';
 import { DEFAULT_RETRY_POLICY } from '../client/retry-policy.js';
 import { checkServerUrl } from '../client/url-policy.js';
-import { ClientError, describeError, isClientError } from '../shared/errors.js';
+import { toUserError } from '../client/remote-failure.js';
 import { createLogger, type Logger, type LogLevel } from '../shared/logger.js';
 import { loadEnvironment } from './client-env.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './client-exit-codes.js';
 import { buildClientFetch, type ClientFetch } from './client-fetch.js';
 import { createOAuthFetch, resolveOAuthCliOptions, runOAuthCommand, type OAuthDeps } from './client-oauth.js';
 import type { FetchLike } from '../client/fetch-types.js';
-import { ENV, parseArgv, resolveClientOptions, type ClientOptions, type Env } from './client-options.js';
+import { ENV, packageVersion, parseArgv, resolveClientOptions, type ClientOptions, type Env } from './client-options.js';
 import { printCallResult, printListing, type OutputStreams } from './client-output.js';
 
 export interface ClientProcess extends OutputStreams {
@@ -31,15 +30,6 @@ export interface ClientProcess extends OutputStreams {
   stdout: Writable & { isTTY?: boolean };
   /** Registers a shutdown handler (SIGINT/SIGTERM); returns a function that removes it. */
   onShutdownSignal?: (handler: () => void) => () => void;
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
 
 function makeLogger(proc: ClientProcess, level: LogLevel): Logger {
@@ -98,6 +88,11 @@ async function runShellCommand(options: ClientOptions, url: URL, http: ClientFet
   }
 }
 
+/** Usage errors are for a person (often reading Claude Desktop's log): plain text, never a JSON log line. */
+function printUsageError(proc: ClientProcess, message: string, helpHint = true): void {
+  proc.stderr.write(`mcp-client: ${message}\n${helpHint ? 'Run mcp-client --help for usage.\n' : ''}`);
+}
+
 /** Runs mcp-client against the given process state; resolves to the exit code. Never throws. */
 export async function runClient(proc: ClientProcess): Promise<number> {
   let log = makeLogger(proc, 'info');
@@ -107,7 +102,7 @@ export async function runClient(proc: ClientProcess): Promise<number> {
     return EXIT_OK;
   }
   if (parsed.kind === 'usage-error') {
-    log.error(`mcp-client: ${parsed.message} (see mcp-client --help)`);
+    printUsageError(proc, parsed.message);
     return EXIT_USAGE;
   }
   let http: ClientFetch | undefined;
@@ -140,10 +135,16 @@ export async function runClient(proc: ClientProcess): Promise<number> {
     if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log);
     return await runShellCommand(options, url, http, proc, log);
   } catch (error) {
-    const mapped = isClientError(error) ? error : new ClientError('PROTOCOL_ERROR', describeError(error), { cause: error });
+    const mapped = toUserError(error);
+    const exitCode = exitCodeFor(mapped);
+    // a tool-argument mistake (-c) names the tool's parameters already; --help would not help there
+    if (exitCode === EXIT_USAGE) {
+      printUsageError(proc, mapped.message, mapped.code === 'CONFIG_INVALID' || mapped.code === 'INSECURE_URL');
+      return exitCode;
+    }
     log.error(`mcp-client: ${mapped.message}`, { code: mapped.code });
     if (log.enabled('debug') && error instanceof Error) log.debug('stack', { stack: error.stack });
-    return exitCodeFor(mapped);
+    return exitCode;
   } finally {
     await http?.close();
   }
