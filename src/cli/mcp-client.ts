@@ -13,6 +13,7 @@ import { listAll } from '../client/list-command.js';
 import { DEFAULT_RETRY_POLICY } from '../client/retry-policy.js';
 import { checkServerUrl } from '../client/url-policy.js';
 import { toUserError } from '../client/remote-failure.js';
+import { isOAuthFlowError, OAuthFlowError, typedCause } from '../shared/errors.js';
 import { createLogger, type Logger, type LogLevel } from '../shared/logger.js';
 import { loadEnvironment } from './client-env.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './client-exit-codes.js';
@@ -36,12 +37,50 @@ function makeLogger(proc: ClientProcess, level: LogLevel): Logger {
   return createLogger({ level, sink: proc.stderr, format: proc.stderr.isTTY ? 'text' : 'json', bindings: { component: 'mcp-client' } });
 }
 
-async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger): Promise<number> {
+/**
+ * A stop requested from outside (stdin EOF, SIGTERM/SIGINT): aborts whatever is waiting on it — a browser
+ * sign-in (its callback server) and the credentials lock — so the process ends promptly.
+ */
+interface Shutdown {
+  readonly signal: AbortSignal;
+  readonly reason: string | undefined;
+  stop(reason: string): void;
+  /** Whether `error` is the stop itself (a cancelled sign-in), not a failure that merely happened meanwhile. */
+  interrupted(error: unknown): boolean;
+}
+
+function createShutdown(): Shutdown {
+  const controller = new AbortController();
+  let reason: string | undefined;
+  return {
+    signal: controller.signal,
+    get reason() {
+      return reason;
+    },
+    stop(why) {
+      if (reason !== undefined) return;
+      reason = why;
+      controller.abort(new OAuthFlowError('ABORTED', `cancelled: ${why}`));
+    },
+    interrupted(error) {
+      if (reason === undefined) return false;
+      if (isOAuthFlowError(typedCause(error), 'ABORTED')) return true;
+      for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth += 1) if (e === controller.signal.reason) return true;
+      return false;
+    },
+  };
+}
+
+async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger, shutdown: Shutdown): Promise<number> {
   const local = new StdioServerTransport(proc.stdin, proc.stdout);
   const removeSignal = proc.onShutdownSignal?.(() => {
     log.info('shutdown signal received; closing');
+    shutdown.stop('shutdown signal');
     void local.close();
   });
+  // The local client went away (Claude Desktop quit): nothing may keep waiting for it, a sign-in included.
+  const onStdinEnd = (): void => shutdown.stop('stdin closed');
+  proc.stdin.once('end', onStdinEnd);
   try {
     // origin + path only: a query string may carry a credential
     log.info('bridging stdio to remote MCP server', { url: `${url.origin}${url.pathname}`, transport: options.transport, protocol: options.protocol });
@@ -59,6 +98,7 @@ async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFe
     return EXIT_OK;
   } finally {
     removeSignal?.();
+    proc.stdin.off('end', onStdinEnd);
   }
 }
 
@@ -106,6 +146,7 @@ export async function runClient(proc: ClientProcess): Promise<number> {
     return EXIT_USAGE;
   }
   let http: ClientFetch | undefined;
+  const shutdown = createShutdown();
   try {
     const { env } = loadEnvironment(proc.env, proc.cwd, parsed.flags.envFile ?? (proc.env[ENV.envFile] || undefined));
     const resolved = resolveClientOptions(parsed.flags, env);
@@ -121,6 +162,7 @@ export async function runClient(proc: ClientProcess): Promise<number> {
       stderr: proc.stderr,
       json: options.json,
       staticAuthorization: options.bearer !== undefined || options.headers.some((h) => /^\s*authorization\s*:/i.test(h)),
+      signal: shutdown.signal,
     };
     let base: FetchLike | undefined;
     http = buildClientFetch(options, {
@@ -130,11 +172,23 @@ export async function runClient(proc: ClientProcess): Promise<number> {
         return oauth.action ? f : (createOAuthFetch(oauth, { ...oauthDeps, fetch: f }) ?? f);
       },
     });
-    const oauthExit = await runOAuthCommand(oauth, { ...oauthDeps, ...(base ? { fetch: base } : {}) });
-    if (oauthExit !== undefined) return oauthExit;
-    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log);
+    if (oauth.action) {
+      // --login waits for a person: a signal cancels the sign-in and releases the lock instead of killing us mid-way
+      const removeSignal = proc.onShutdownSignal?.(() => shutdown.stop('shutdown signal'));
+      try {
+        return (await runOAuthCommand(oauth, { ...oauthDeps, ...(base ? { fetch: base } : {}) })) ?? EXIT_USAGE;
+      } finally {
+        removeSignal?.();
+      }
+    }
+    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log, shutdown);
     return await runShellCommand(options, url, http, proc, log);
   } catch (error) {
+    if (shutdown.interrupted(error)) {
+      // We were asked to stop and this is what the stop cut short (a sign-in): not a failure to report.
+      log.info(`mcp-client: stopped (${shutdown.reason})`, { interrupted: toUserError(error).message });
+      return EXIT_OK;
+    }
     const mapped = toUserError(error);
     const exitCode = exitCodeFor(mapped);
     // a tool-argument mistake (-c) names the tool's parameters already; --help would not help there
