@@ -119,24 +119,24 @@ export function resolveOAuthCliOptions(flags: OAuthRawFlags, env: Env, credentia
   const home = env.HOME || homedir();
   const configDir = resolve(pick(flags.configDir, 'configDir') ?? join(env.XDG_CONFIG_HOME || join(home, '.config'), 'mcp-client'));
   const actions: OAuthAction[] = [];
-  if (flagOrEnvBoolean('--login', flags.login, env[e.login])) actions.push('login');
-  if (flagOrEnvBoolean('--logout', flags.logout, env[e.logout])) actions.push('logout');
-  if (flagOrEnvBoolean('--token', flags.token, env[e.token])) actions.push('token');
-  if (flagOrEnvBoolean('--get-client-info', flags.getClientInfo, env[e.getClientInfo])) actions.push('get-client-info');
+  if (flagOrEnvBoolean(e.login, flags.login, env[e.login])) actions.push('login');
+  if (flagOrEnvBoolean(e.logout, flags.logout, env[e.logout])) actions.push('logout');
+  if (flagOrEnvBoolean(e.token, flags.token, env[e.token])) actions.push('token');
+  if (flagOrEnvBoolean(e.getClientInfo, flags.getClientInfo, env[e.getClientInfo])) actions.push('get-client-info');
   const update = pick(flags.updateClient, 'updateClient');
   if (update !== undefined) actions.push('update-client');
-  if (flagOrEnvBoolean('--delete-client', flags.deleteClient, env[e.deleteClient])) actions.push('delete-client');
+  if (flagOrEnvBoolean(e.deleteClient, flags.deleteClient, env[e.deleteClient])) actions.push('delete-client');
   if (actions.length > 1) throw new ClientError('CONFIG_INVALID', `use only one of --login, --logout, --token, --get-client-info, --update-client, --delete-client (got ${actions.join(', ')})`);
-  const logoutAll = flagOrEnvBoolean('--all', flags.all, env[e.all]);
+  const logoutAll = flagOrEnvBoolean(e.all, flags.all, env[e.all]);
   if (logoutAll && actions[0] !== 'logout') throw new ClientError('CONFIG_INVALID', '--all only goes with --logout');
   const port = pick(flags.callbackPort, 'callbackPort');
   const timeout = pick(flags.authTimeout, 'authTimeout');
   const options: OAuthCliOptions = {
     clientName: pick(flags.clientName, 'clientName') ?? 'mcp-client',
     authTimeoutMs: timeout === undefined ? 300_000 : positive('--auth-timeout', timeout, 86_400) * 1000,
-    openBrowser: flags.browser === false ? false : !flagOrEnvBoolean('MCP_CLIENT_NO_BROWSER', undefined, env[e.noBrowser]),
+    openBrowser: flags.browser === false ? false : !flagOrEnvBoolean(e.noBrowser, undefined, env[e.noBrowser]),
     configDir,
-    showSecrets: flagOrEnvBoolean('--show-secrets', flags.showSecrets, env[e.showSecrets]),
+    showSecrets: flagOrEnvBoolean(e.showSecrets, flags.showSecrets, env[e.showSecrets]),
     logoutAll,
   };
   const clientId = credentialsFile ? flags.clientId : pick(flags.clientId, 'clientId');

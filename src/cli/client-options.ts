@@ -11,7 +11,7 @@ import { isLogLevel, type LogLevel } from '../shared/logger.js';
 import type { ListKind } from '../client/list-command.js';
 import type { ProtocolMode } from '../client/era-route.js';
 import type { TransportMode } from '../client/remote-channel.js';
-import { registerOAuthOptions, type OAuthRawFlags } from './client-oauth.js';
+import { OAUTH_ENV, registerOAuthOptions, type OAuthRawFlags } from './client-oauth.js';
 import { flagOrEnvBoolean, type Env } from './flag-values.js';
 
 export type ClientCommand = { kind: 'bridge' } | { kind: 'list'; what: ListKind } | { kind: 'call'; spec: string };
@@ -69,6 +69,16 @@ export const ENV = {
   call: 'MCP_CLIENT_CALL',
 } as const;
 
+/**
+ * Every option's environment variable, keyed by commander's attribute name (`--no-browser` is `browser`).
+ * The env-table test enumerates buildProgram()'s options against this: a new option without a variable fails it.
+ */
+export const OPTION_ENV: Readonly<Record<string, string>> = (() => {
+  const { serverUrl: _serverUrl, ...clientOptions } = ENV;
+  const { noBrowser, ...oauthOptions } = OAUTH_ENV;
+  return { ...clientOptions, ...oauthOptions, browser: noBrowser };
+})();
+
 const EXAMPLES = `
 Examples:
   # stdio bridge for Claude Desktop ({"command": "npx", "args": ["mcp-client", "https://host/mcp"]})
@@ -87,7 +97,8 @@ Examples:
   echo 'MCP_SERVER_URL=https://mcp.example.com/mcp' > .env && mcp-client --list-tools
 
 Exit codes: 0 ok, 1 failure (or the tool returned isError), 2 bad usage or arguments.
-Every flag has an environment variable: ${Object.values(ENV).join(', ')}.
+Every flag has an environment variable (flag > environment > .env > default): ${ENV.serverUrl}, ${Object.values(OPTION_ENV).join(', ')}.
+Booleans take 1/0, true/false, yes/no, on/off.
 `;
 
 /** The installed package's version (package.json next to dist/). */

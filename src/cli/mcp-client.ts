@@ -112,6 +112,8 @@ async function runShellCommand(options: ClientOptions, url: URL, http: ClientFet
     clientInfo: { name: 'mcp-client', version: packageVersion() },
     logger: log,
   });
+  const server = connected.client.getServerVersion();
+  log.debug('connected to the remote', { transport: connected.kind, server: server ? `${server.name} ${server.version}` : undefined, command: options.command.kind });
   try {
     if (options.command.kind === 'list') {
       await printListing(await listAll(connected.client, options.command.what, options.timeoutMs), options.json, proc);
@@ -148,9 +150,12 @@ export async function runClient(proc: ClientProcess): Promise<number> {
   let http: ClientFetch | undefined;
   const shutdown = createShutdown();
   try {
-    const { env } = loadEnvironment(proc.env, proc.cwd, parsed.flags.envFile ?? (proc.env[ENV.envFile] || undefined));
+    // --env-file or MCP_CLIENT_ENV_FILE (from the real environment only: it names the file): a file the user
+    // named explicitly, which also holds the OAuth credentials (env-file credentials mode).
+    const envFile = parsed.flags.envFile ?? (proc.env[ENV.envFile] || undefined);
+    const { env } = loadEnvironment(proc.env, proc.cwd, envFile);
     const resolved = resolveClientOptions(parsed.flags, env);
-    const oauth = resolveOAuthCliOptions(parsed.flags, env, parsed.flags.envFile);
+    const oauth = resolveOAuthCliOptions(parsed.flags, env, envFile);
     // In env-file credentials mode MCP_CLIENT_ACCESS_TOKEN is a stored OAuth token, not a static bearer.
     const options = oauth.credentialsFile ? { ...resolved, bearer: parsed.flags.bearer } : resolved;
     log = makeLogger(proc, options.logLevel);
