@@ -80,9 +80,14 @@ export const OPTION_ENV: Readonly<Record<string, string>> = (() => {
 })();
 
 const EXAMPLES = `
+Run it as npx -y -p mcp-bridge mcp-client https://…, or install it with npm i -g mcp-bridge
+(plain "npx mcp-client" resolves an unrelated npm package of that name).
+
 Examples:
-  # stdio bridge for Claude Desktop ({"command": "npx", "args": ["mcp-client", "https://host/mcp"]})
+  # stdio bridge for Claude Desktop:
+  #   {"command": "npx", "args": ["-y", "-p", "mcp-bridge", "mcp-client", "https://mcp.example.com/mcp"]}
   mcp-client https://mcp.example.com/mcp
+  mcp-client --bearer "$TOKEN" https://mcp.example.com/mcp    # a server that wants a static token
   mcp-client --header 'X-Api-Key: \${MY_API_KEY}' https://mcp.example.com/mcp
 
   # inspect and call (one-shot)
@@ -97,8 +102,8 @@ Examples:
   echo 'MCP_SERVER_URL=https://mcp.example.com/mcp' > .env && mcp-client --list-tools
 
 Exit codes: 0 ok, 1 failure (or the tool returned isError), 2 bad usage or arguments.
-Every flag has an environment variable (flag > environment > .env > default): ${ENV.serverUrl}, ${Object.values(OPTION_ENV).join(', ')}.
-Booleans take 1/0, true/false, yes/no, on/off.
+Every flag has the environment variable named in its description (${ENV.serverUrl} for <server-url>).
+Precedence: flag > environment > .env > default. Booleans take 1/0, true/false, yes/no, on/off.
 `;
 
 /** The installed package's version (package.json next to dist/). */

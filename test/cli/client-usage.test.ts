@@ -22,6 +22,27 @@ describe('mcp-client usage', () => {
     }
   });
 
+  it('--help recommends running the package by its own name (plain `npx mcp-client` is another package)', async () => {
+    const help = await runClientOnce(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('npx -y -p mcp-bridge mcp-client https://');
+    expect(help.stdout).toContain('"args": ["-y", "-p", "mcp-bridge", "mcp-client", "https://');
+    expect(help.stdout).toContain('npm i -g mcp-bridge');
+    expect(help.stdout).not.toMatch(/"args": \["mcp-client"/);
+  });
+
+  it('the client docs never tell users to run `npx mcp-client …` or `"args": ["mcp-client", …]`', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## mcp-client'), readme.indexOf('## Documentation'));
+    const docs = ['mcp-client.md', 'oauth.md'].map((f) => readFileSync(new URL(`../../docs/${f}`, import.meta.url), 'utf8'));
+    for (const text of [section, ...docs]) {
+      expect(text).not.toMatch(/npx mcp-client (-|https?:)/);
+      expect(text).not.toMatch(/"args": \["mcp-client"/);
+    }
+    expect(section).toContain('npx -y -p mcp-bridge mcp-client');
+    expect(docs[0]).toContain('"args": ["-y", "-p", "mcp-bridge", "mcp-client", "https://');
+  });
+
   it('an unknown flag or a missing URL: plain text on stderr, exit 2', async () => {
     const bad = await runClientOnce(['--bogus']);
     expect(bad.code).toBe(2);
