@@ -41,8 +41,8 @@ interface Bridge {
 }
 
 /** A bridge with a long --auth-timeout (without the fix it would wait that long), waiting for sign-in. */
-async function startWaitingBridge(configDir: string): Promise<Bridge> {
-  const child = spawn(process.execPath, [CLIENT_BIN, '--no-browser', '--auth-timeout', '240', mcp.url], {
+async function startWaitingBridge(configDir: string, extra: string[] = []): Promise<Bridge> {
+  const child = spawn(process.execPath, [CLIENT_BIN, ...extra, '--no-browser', '--auth-timeout', '240', mcp.url], {
     env: baseEnv({ MCP_CLIENT_CONFIG_DIR: configDir, MCP_CLIENT_LOG_LEVEL: 'info' }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -105,5 +105,19 @@ describe('cancelling a sign-in in progress', () => {
     expect(exit!.code).toBe(0);
     expect(existsSync(lockPath(configDir))).toBe(false);
     expect(bridge.stderr()).toContain('stopped (shutdown signal)');
+  }, 60_000);
+
+  it('--login: SIGTERM cancels the sign-in and releases the lock (not left behind for the next run to break)', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'mcp-client-cancel-'));
+    dirs.push(configDir);
+    const login = await startWaitingBridge(configDir, ['--login']);
+    expect(existsSync(lockPath(configDir))).toBe(true);
+    login.child.kill('SIGTERM');
+    const exit = await exitsWithin(login, 10_000);
+    expect(exit, login.stderr()).toBeDefined();
+    expect(exit!.signal).toBeNull();
+    expect(exit!.code).toBe(1); // the login did not happen
+    expect(login.stderr()).toContain('ABORTED');
+    expect(existsSync(lockPath(configDir))).toBe(false);
   }, 60_000);
 });
