@@ -13,7 +13,7 @@ import { createOAuthClient, type OAuthClient, type TokenStatus } from '../oauth/
 import type { OpenBrowser } from '../oauth/browser.js';
 import { parseClientPatch } from '../oauth/registration.js';
 import { withStaticBearerCheck } from '../client/static-bearer.js';
-import { ClientError, describeError, isOAuthFlowError } from '../shared/errors.js';
+import { ClientError, describeError, isOAuthFlowError, OAuthFlowError, typedCause } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { flagOrEnvBoolean, type Env } from './flag-values.js';
 import { createProgressReporter, formatStatus, maskSecrets, type ErrStream } from './client-oauth-output.js';
@@ -240,18 +240,56 @@ export async function runOAuthCommand(opts: OAuthCliOptions, deps: OAuthDeps): P
         break;
     }
     return 0;
-  } catch (error) {
-    const code = isOAuthFlowError(error) ? error.code : 'UNEXPECTED';
+  } catch (caught) {
+    const error = asOAuthFailure(caught);
+    const code = isOAuthFlowError(error) ? error.code : error instanceof ClientError ? error.code : 'UNEXPECTED';
     deps.logger.error(`mcp-client: ${describeError(error)}`, { code });
     if (deps.logger.enabled('debug') && error instanceof Error) deps.logger.debug('stack', { stack: error.stack });
     return 1;
   }
 }
 
+/**
+ * The OAuth layer's boundary: our typed errors and aborts pass through; anything else it threw (a Node
+ * errno from the callback server, an unexpected library error) becomes one OAuthFlowError, so a sign-in
+ * failure never reaches the user as a connection or protocol error.
+ */
+export function asOAuthFailure(error: unknown): unknown {
+  if (typedCause(error) || (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))) return error;
+  const errno = error as NodeJS.ErrnoException & { port?: unknown };
+  if (errno.syscall === 'listen' && typeof errno.code === 'string') {
+    const where = typeof errno.port === 'number' ? ` on 127.0.0.1:${errno.port}` : '';
+    const hint = errno.code === 'EADDRINUSE' ? ': the port is taken; pass another --callback-port, or leave it out to use any free port' : '';
+    return new OAuthFlowError('CALLBACK_LISTEN_FAILED', `cannot listen for the sign-in callback${where} (${errno.code})${hint}`, { cause: error });
+  }
+  return new OAuthFlowError('SIGN_IN_FAILED', `sign-in failed: ${describeError(error)}`, { cause: error });
+}
+
 /** The authenticated fetch for the bridge and shell commands, or undefined when OAuth is not in play. */
 export function createOAuthFetch(opts: OAuthCliOptions, deps: OAuthDeps): FetchLike | undefined {
   if (deps.staticAuthorization) return undefined;
+  // What the base fetch threw (the MCP request itself failed) passes through untouched; only what the
+  // OAuth layer threw of its own is mapped.
+  const fromBase = new WeakSet<object>();
+  const base = deps.fetch;
+  const tracked: FetchLike | undefined = base
+    ? async (input, init) => {
+        try {
+          return await base(input, init);
+        } catch (error) {
+          if (typeof error === 'object' && error !== null) fromBase.add(error);
+          throw error;
+        }
+      }
+    : undefined;
   // A server that wants a static token says so before a sign-in is attempted (BEARER_REQUIRED).
-  const guarded = deps.fetch ? { fetch: withStaticBearerCheck(deps.fetch, new URL(deps.serverUrl)) } : {};
-  return buildClient(opts, { ...deps, ...guarded }, true).fetch;
+  const guarded = tracked ? { fetch: withStaticBearerCheck(tracked, new URL(deps.serverUrl)) } : {};
+  const oauthFetch = buildClient(opts, { ...deps, ...guarded }, true).fetch;
+  return async (input, init) => {
+    try {
+      return await oauthFetch(input, init);
+    } catch (error) {
+      throw typeof error === 'object' && error !== null && fromBase.has(error) ? error : asOAuthFailure(error);
+    }
+  };
 }

@@ -74,6 +74,10 @@ export function httpStatusError(status: number, reason: string | undefined, caus
 
 /** An SDK error with no status and none of ours inside: describe what it wraps, not the SDK's step name. */
 function unknownFailure(error: unknown): ClientError {
+  if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
+    const ms = (error.data as { timeout?: unknown } | undefined)?.timeout;
+    return new ClientError('TIMEOUT', `the remote did not answer${typeof ms === 'number' ? ` within ${Math.round(ms / 1000)}s` : ' in time'} (--timeout)`, { cause: error });
+  }
   const inner = error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed && error.cause !== undefined ? error.cause : error;
   return new ClientError('PROTOCOL_ERROR', `the remote's answer could not be used (${describeError(inner)})`, { cause: error });
 }

@@ -57,7 +57,11 @@ export type OAuthErrorCode =
   | 'AUTH_SERVER_UNAVAILABLE'
   | 'MANAGEMENT_UNSUPPORTED'
   | 'UNSAFE_BROWSER_URL'
-  | 'ABORTED';
+  | 'ABORTED'
+  /** The loopback callback server could not listen (e.g. --callback-port is taken). */
+  | 'CALLBACK_LISTEN_FAILED'
+  /** Anything else that broke inside a sign-in, mapped once by the CLI. */
+  | 'SIGN_IN_FAILED';
 
 abstract class CodedError<C extends string> extends Error {
   readonly code: C;

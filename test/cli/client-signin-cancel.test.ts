@@ -8,7 +8,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTcpServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runClientOnce } from '../helpers/client-run.js';
 import { serverStorePaths } from '../../src/oauth/json-token-store.js';
 import { baseEnv, CLIENT_BIN, isAlive } from '../helpers/client-bridge.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oauth-authorization-server.js';
@@ -119,5 +121,28 @@ describe('cancelling a sign-in in progress', () => {
     expect(exit!.code).toBe(1); // the login did not happen
     expect(login.stderr()).toContain('ABORTED');
     expect(existsSync(lockPath(configDir))).toBe(false);
+  }, 60_000);
+});
+
+describe('a sign-in that cannot start', () => {
+  it('a taken --callback-port: one OAuth error naming the port and the flag, never CONNECT_FAILED', async () => {
+    const blocker = createTcpServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    const configDir = mkdtempSync(join(tmpdir(), 'mcp-client-cancel-'));
+    dirs.push(configDir);
+    try {
+      for (const command of [['--list-tools'], ['--login']]) {
+        const r = await runClientOnce([...command, '--no-browser', '--callback-port', String(port), mcp.url], { env: { MCP_CLIENT_CONFIG_DIR: configDir, MCP_CLIENT_LOG_LEVEL: 'info' } });
+        expect(r.code).toBe(1);
+        const line = JSON.parse(r.stderr.split('\n').find((l) => l.includes('"level":"error"') && l.includes('mcp-client:'))!) as { msg: string; code: string };
+        expect(line.code).toBe('CALLBACK_LISTEN_FAILED');
+        expect(line.msg).toContain(`127.0.0.1:${port} (EADDRINUSE)`);
+        expect(line.msg).toContain('--callback-port');
+        expect(existsSync(lockPath(configDir))).toBe(false);
+      }
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
   }, 60_000);
 });
