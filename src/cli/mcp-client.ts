@@ -13,11 +13,11 @@ import { listAll } from '../client/list-command.js';
 import { DEFAULT_RETRY_POLICY } from '../client/retry-policy.js';
 import { checkServerUrl } from '../client/url-policy.js';
 import { toUserError } from '../client/remote-failure.js';
-import { isOAuthFlowError, OAuthFlowError, typedCause } from '../shared/errors.js';
 import { createLogger, type Logger, type LogLevel } from '../shared/logger.js';
 import { loadEnvironment } from './client-env.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './client-exit-codes.js';
 import { buildClientFetch, type ClientFetch } from './client-fetch.js';
+import { createShutdown, type Shutdown } from './client-shutdown.js';
 import { createOAuthFetch, resolveOAuthCliOptions, runOAuthCommand, type OAuthDeps } from './client-oauth.js';
 import type { FetchLike } from '../client/fetch-types.js';
 import { ENV, packageVersion, parseArgv, resolveClientOptions, type ClientOptions, type Env } from './client-options.js';
@@ -35,40 +35,6 @@ export interface ClientProcess extends OutputStreams {
 
 function makeLogger(proc: ClientProcess, level: LogLevel): Logger {
   return createLogger({ level, sink: proc.stderr, format: proc.stderr.isTTY ? 'text' : 'json', bindings: { component: 'mcp-client' } });
-}
-
-/**
- * A stop requested from outside (stdin EOF, SIGTERM/SIGINT): aborts whatever is waiting on it — a browser
- * sign-in (its callback server) and the credentials lock — so the process ends promptly.
- */
-interface Shutdown {
-  readonly signal: AbortSignal;
-  readonly reason: string | undefined;
-  stop(reason: string): void;
-  /** Whether `error` is the stop itself (a cancelled sign-in), not a failure that merely happened meanwhile. */
-  interrupted(error: unknown): boolean;
-}
-
-function createShutdown(): Shutdown {
-  const controller = new AbortController();
-  let reason: string | undefined;
-  return {
-    signal: controller.signal,
-    get reason() {
-      return reason;
-    },
-    stop(why) {
-      if (reason !== undefined) return;
-      reason = why;
-      controller.abort(new OAuthFlowError('ABORTED', `cancelled: ${why}`));
-    },
-    interrupted(error) {
-      if (reason === undefined) return false;
-      if (isOAuthFlowError(typedCause(error), 'ABORTED')) return true;
-      for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth += 1) if (e === controller.signal.reason) return true;
-      return false;
-    },
-  };
 }
 
 async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger, shutdown: Shutdown): Promise<number> {
