@@ -74,7 +74,7 @@ describe('mcp-client explains refusals', () => {
     expect(line.msg).toContain('wants a bearer token');
     expect(line.msg).toContain('--bearer');
     expect(line.msg).toContain('--header "Authorization: Bearer');
-    expect(shell.stderr).not.toMatch(/authorization server metadata|404/);
+    expect(shell.stderr).not.toMatch(/authorization server metadata|→ 404|HTTP 404/);
     expectNoInternalWords(shell.stderr);
 
     const bridge = await bridgeOnce([tokenProxy.url]);
