@@ -12,7 +12,7 @@ import { createServer as createTcpServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runClientOnce } from '../helpers/client-run.js';
 import { serverStorePaths } from '../../src/oauth/json-token-store.js';
-import { baseEnv, CLIENT_BIN, isAlive } from '../helpers/client-bridge.js';
+import { baseEnv, CLIENT_BIN, freePort, isAlive } from '../helpers/client-bridge.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oauth-authorization-server.js';
 import { startProtectedMcp, type ProtectedMcp } from '../helpers/oauth-protected-mcp.js';
 import { waitFor } from '../helpers/proxy-harness.js';
@@ -144,5 +144,25 @@ describe('a sign-in that cannot start', () => {
     } finally {
       await new Promise<void>((r) => blocker.close(() => r()));
     }
+  }, 60_000);
+});
+
+describe('stdin EOF while the remote is unreachable', () => {
+  it('the probe stops retrying when the local client goes away: exit 0 at once, not after --reconnect-timeout', async () => {
+    const child = spawn(process.execPath, [CLIENT_BIN, '--reconnect-timeout', '240', `http://127.0.0.1:${await freePort()}/mcp`], {
+      env: baseEnv({ MCP_CLIENT_LOG_LEVEL: 'info' }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdout.resume();
+    const bridge: Bridge = { child, stderr: () => err, exit: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() }))) };
+    child.stdin.write(`${JSON.stringify(INIT)}\n`);
+    expect(await waitFor(() => err.includes('retrying for up to 240s'), 20_000), err).toBe(true);
+    child.stdin.end();
+    const exit = await exitsWithin(bridge, 10_000);
+    expect(exit, `still running after stdin EOF:\n${err}`).toBeDefined();
+    expect(exit!.code).toBe(0);
   }, 60_000);
 });
