@@ -13,7 +13,8 @@ import { createOAuthClient, type OAuthClient, type TokenStatus } from '../oauth/
 import type { OpenBrowser } from '../oauth/browser.js';
 import { clientCredentialsProblem } from '../oauth/client-credentials.js';
 import { parseClientPatch } from '../oauth/registration.js';
-import { ClientError, describeError, isOAuthFlowError } from '../shared/errors.js';
+import { withStaticBearerCheck } from '../client/static-bearer.js';
+import { ClientError, describeError, isOAuthFlowError, OAuthFlowError, typedCause } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { flagOrEnvBoolean, type Env } from './flag-values.js';
 import { createProgressReporter, formatStatus, maskSecrets, type ErrStream } from './client-oauth-output.js';
@@ -136,24 +137,24 @@ export function resolveOAuthCliOptions(flags: OAuthRawFlags, env: Env, credentia
   const home = env.HOME || homedir();
   const configDir = resolve(pick(flags.configDir, 'configDir') ?? join(env.XDG_CONFIG_HOME || join(home, '.config'), 'mcp-client'));
   const actions: OAuthAction[] = [];
-  if (flagOrEnvBoolean('--login', flags.login, env[e.login])) actions.push('login');
-  if (flagOrEnvBoolean('--logout', flags.logout, env[e.logout])) actions.push('logout');
-  if (flagOrEnvBoolean('--token', flags.token, env[e.token])) actions.push('token');
-  if (flagOrEnvBoolean('--get-client-info', flags.getClientInfo, env[e.getClientInfo])) actions.push('get-client-info');
+  if (flagOrEnvBoolean(e.login, flags.login, env[e.login])) actions.push('login');
+  if (flagOrEnvBoolean(e.logout, flags.logout, env[e.logout])) actions.push('logout');
+  if (flagOrEnvBoolean(e.token, flags.token, env[e.token])) actions.push('token');
+  if (flagOrEnvBoolean(e.getClientInfo, flags.getClientInfo, env[e.getClientInfo])) actions.push('get-client-info');
   const update = pick(flags.updateClient, 'updateClient');
   if (update !== undefined) actions.push('update-client');
-  if (flagOrEnvBoolean('--delete-client', flags.deleteClient, env[e.deleteClient])) actions.push('delete-client');
+  if (flagOrEnvBoolean(e.deleteClient, flags.deleteClient, env[e.deleteClient])) actions.push('delete-client');
   if (actions.length > 1) throw new ClientError('CONFIG_INVALID', `use only one of --login, --logout, --token, --get-client-info, --update-client, --delete-client (got ${actions.join(', ')})`);
-  const logoutAll = flagOrEnvBoolean('--all', flags.all, env[e.all]);
+  const logoutAll = flagOrEnvBoolean(e.all, flags.all, env[e.all]);
   if (logoutAll && actions[0] !== 'logout') throw new ClientError('CONFIG_INVALID', '--all only goes with --logout');
   const port = pick(flags.callbackPort, 'callbackPort');
   const timeout = pick(flags.authTimeout, 'authTimeout');
   const options: OAuthCliOptions = {
     clientName: pick(flags.clientName, 'clientName') ?? 'mcp-client',
     authTimeoutMs: timeout === undefined ? 300_000 : positive('--auth-timeout', timeout, 86_400) * 1000,
-    openBrowser: flags.browser === false ? false : !flagOrEnvBoolean('MCP_CLIENT_NO_BROWSER', undefined, env[e.noBrowser]),
+    openBrowser: flags.browser === false ? false : !flagOrEnvBoolean(e.noBrowser, undefined, env[e.noBrowser]),
     configDir,
-    showSecrets: flagOrEnvBoolean('--show-secrets', flags.showSecrets, env[e.showSecrets]),
+    showSecrets: flagOrEnvBoolean(e.showSecrets, flags.showSecrets, env[e.showSecrets]),
     logoutAll,
     ...resolveRequestOptions(flags, env),
     clientCredentials: false,
@@ -283,16 +284,56 @@ export async function runOAuthCommand(opts: OAuthCliOptions, deps: OAuthDeps): P
         break;
     }
     return 0;
-  } catch (error) {
-    const code = isOAuthFlowError(error) ? error.code : 'UNEXPECTED';
+  } catch (caught) {
+    const error = asOAuthFailure(caught);
+    const code = isOAuthFlowError(error) ? error.code : error instanceof ClientError ? error.code : 'UNEXPECTED';
     deps.logger.error(`mcp-client: ${describeError(error)}`, { code });
     if (deps.logger.enabled('debug') && error instanceof Error) deps.logger.debug('stack', { stack: error.stack });
     return 1;
   }
 }
 
+/**
+ * The OAuth layer's boundary: our typed errors and aborts pass through; anything else it threw (a Node
+ * errno from the callback server, an unexpected library error) becomes one OAuthFlowError, so a sign-in
+ * failure never reaches the user as a connection or protocol error.
+ */
+export function asOAuthFailure(error: unknown): unknown {
+  if (typedCause(error) || (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))) return error;
+  const errno = error as NodeJS.ErrnoException & { port?: unknown };
+  if (errno.syscall === 'listen' && typeof errno.code === 'string') {
+    const where = typeof errno.port === 'number' ? ` on 127.0.0.1:${errno.port}` : '';
+    const hint = errno.code === 'EADDRINUSE' ? ': the port is taken; pass another --callback-port, or leave it out to use any free port' : '';
+    return new OAuthFlowError('CALLBACK_LISTEN_FAILED', `cannot listen for the sign-in callback${where} (${errno.code})${hint}`, { cause: error });
+  }
+  return new OAuthFlowError('SIGN_IN_FAILED', `sign-in failed: ${describeError(error)}`, { cause: error });
+}
+
 /** The authenticated fetch for the bridge and shell commands, or undefined when OAuth is not in play. */
 export function createOAuthFetch(opts: OAuthCliOptions, deps: OAuthDeps): FetchLike | undefined {
   if (deps.staticAuthorization) return undefined;
-  return buildClient(opts, deps, true).fetch;
+  // What the base fetch threw (the MCP request itself failed) passes through untouched; only what the
+  // OAuth layer threw of its own is mapped.
+  const fromBase = new WeakSet<object>();
+  const base = deps.fetch;
+  const tracked: FetchLike | undefined = base
+    ? async (input, init) => {
+        try {
+          return await base(input, init);
+        } catch (error) {
+          if (typeof error === 'object' && error !== null) fromBase.add(error);
+          throw error;
+        }
+      }
+    : undefined;
+  // A server that wants a static token says so before a sign-in is attempted (BEARER_REQUIRED).
+  const guarded = tracked ? { fetch: withStaticBearerCheck(tracked, new URL(deps.serverUrl)) } : {};
+  const oauthFetch = buildClient(opts, { ...deps, ...guarded }, true).fetch;
+  return async (input, init) => {
+    try {
+      return await oauthFetch(input, init);
+    } catch (error) {
+      throw typeof error === 'object' && error !== null && fromBase.has(error) ? error : asOAuthFailure(error);
+    }
+  };
 }

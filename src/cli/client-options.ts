@@ -4,13 +4,14 @@
  * caller) into one typed options object. Flags beat environment variables, which beat defaults.
  */
 
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ClientError } from '../shared/errors.js';
 import { isLogLevel, type LogLevel } from '../shared/logger.js';
 import type { ListKind } from '../client/list-command.js';
 import type { ProtocolMode } from '../client/era-route.js';
 import type { TransportMode } from '../client/remote-channel.js';
-import { registerOAuthOptions, type OAuthRawFlags } from './client-oauth.js';
+import { OAUTH_ENV, registerOAuthOptions, type OAuthRawFlags } from './client-oauth.js';
 import { flagOrEnvBoolean, type Env } from './flag-values.js';
 
 export type ClientCommand = { kind: 'bridge' } | { kind: 'list'; what: ListKind } | { kind: 'call'; spec: string };
@@ -72,10 +73,25 @@ export const ENV = {
   eraCache: 'MCP_CLIENT_ERA_CACHE',
 } as const;
 
+/**
+ * Every option's environment variable, keyed by commander's attribute name (`--no-browser` is `browser`).
+ * The env-table test enumerates buildProgram()'s options against this: a new option without a variable fails it.
+ */
+export const OPTION_ENV: Readonly<Record<string, string>> = (() => {
+  const { serverUrl: _serverUrl, ...clientOptions } = ENV;
+  const { noBrowser, ...oauthOptions } = OAUTH_ENV;
+  return { ...clientOptions, ...oauthOptions, browser: noBrowser };
+})();
+
 const EXAMPLES = `
+Run it as npx -y -p mcp-bridge mcp-client https://…, or install it with npm i -g mcp-bridge
+(plain "npx mcp-client" resolves an unrelated npm package of that name).
+
 Examples:
-  # stdio bridge for Claude Desktop ({"command": "npx", "args": ["mcp-client", "https://host/mcp"]})
+  # stdio bridge for Claude Desktop:
+  #   {"command": "npx", "args": ["-y", "-p", "mcp-bridge", "mcp-client", "https://mcp.example.com/mcp"]}
   mcp-client https://mcp.example.com/mcp
+  mcp-client --bearer "$TOKEN" https://mcp.example.com/mcp    # a server that wants a static token
   mcp-client --header 'X-Api-Key: \${MY_API_KEY}' https://mcp.example.com/mcp
 
   # inspect and call (one-shot)
@@ -90,11 +106,23 @@ Examples:
   echo 'MCP_SERVER_URL=https://mcp.example.com/mcp' > .env && mcp-client --list-tools
 
 Exit codes: 0 ok, 1 failure (or the tool returned isError), 2 bad usage or arguments.
-Every flag has an environment variable: ${Object.values(ENV).join(', ')}.
+Every flag has the environment variable named in its description (${ENV.serverUrl} for <server-url>).
+Precedence: flag > environment > .env > default. Booleans take 1/0, true/false, yes/no, on/off.
 `;
+
+/** The installed package's version (package.json next to dist/). */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command('mcp-client')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .description('Bridge a local stdio MCP client to a remote Streamable HTTP (or legacy SSE) MCP server, or inspect and call it.')
     .argument('[server-url]', `remote MCP endpoint (env ${ENV.serverUrl})`)
     .addOption(new Option('--transport <mode>', `auto | http | sse (env ${ENV.transport}; default auto)`))
@@ -138,6 +166,7 @@ export function parseArgv(args: readonly string[]): ParsedArgv {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return { kind: 'help', text: helpText || program.helpInformation() };
+      if (error.code === 'commander.version') return { kind: 'help', text: helpText || packageVersion() };
       return { kind: 'usage-error', message: error.message.replace(/^error: /, '') };
     }
     throw error;
@@ -163,8 +192,11 @@ function resolveCommand(flags: RawFlags, env: Env): ClientCommand {
   if (flagOrEnvBool(flags.listTools, env, 'listTools')) commands.push({ kind: 'list', what: 'tools' });
   if (flagOrEnvBool(flags.listResources, env, 'listResources')) commands.push({ kind: 'list', what: 'resources' });
   if (flagOrEnvBool(flags.listPrompts, env, 'listPrompts')) commands.push({ kind: 'list', what: 'prompts' });
+  // An empty -c is a mistake (an unset variable in a script), never a request for bridge mode; an empty
+  // MCP_CLIENT_CALL counts as unset, like every other empty variable.
+  if (flags.call !== undefined && flags.call.trim() === '') throw new ClientError('CONFIG_INVALID', '-c/--call needs a tool name and its arguments, e.g. -c "echo message=hi"');
   const call = flags.call ?? env[ENV.call];
-  if (call !== undefined && call !== '') commands.push({ kind: 'call', spec: call });
+  if (call !== undefined && call.trim() !== '') commands.push({ kind: 'call', spec: call });
   if (commands.length > 1) throw new ClientError('CONFIG_INVALID', 'use only one of --list-tools, --list-resources, --list-prompts, --call');
   return commands[0] ?? { kind: 'bridge' };
 }

@@ -4,7 +4,6 @@
  * decides the exit code.
  */
 
-import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { runEraBridge } from '../client/era-bridge.js';
@@ -14,14 +13,15 @@ import { createFileEraCache, type EraCache } from '../client/era-cache.js';
 import { listAll } from '../client/list-command.js';
 import { DEFAULT_RETRY_POLICY } from '../client/retry-policy.js';
 import { checkServerUrl } from '../client/url-policy.js';
-import { ClientError, describeError, isClientError } from '../shared/errors.js';
+import { toUserError } from '../client/remote-failure.js';
 import { createLogger, type Logger, type LogLevel } from '../shared/logger.js';
 import { loadEnvironment } from './client-env.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './client-exit-codes.js';
 import { buildClientFetch, type ClientFetch } from './client-fetch.js';
+import { createShutdown, type Shutdown } from './client-shutdown.js';
 import { createOAuthFetch, resolveOAuthCliOptions, runOAuthCommand, type OAuthDeps } from './client-oauth.js';
 import type { FetchLike } from '../client/fetch-types.js';
-import { ENV, parseArgv, resolveClientOptions, type ClientOptions, type Env } from './client-options.js';
+import { ENV, packageVersion, parseArgv, resolveClientOptions, type ClientOptions, type Env } from './client-options.js';
 import { printCallResult, printListing, type OutputStreams } from './client-output.js';
 
 export interface ClientProcess extends OutputStreams {
@@ -34,29 +34,20 @@ export interface ClientProcess extends OutputStreams {
   onShutdownSignal?: (handler: () => void) => () => void;
 }
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
 function makeLogger(proc: ClientProcess, level: LogLevel): Logger {
   return createLogger({ level, sink: proc.stderr, format: proc.stderr.isTTY ? 'text' : 'json', bindings: { component: 'mcp-client' } });
 }
 
-async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger, cancel: AbortController, eraCache: EraCache | undefined): Promise<number> {
+async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFetch, proc: ClientProcess, log: Logger, shutdown: Shutdown, eraCache: EraCache | undefined): Promise<number> {
   const local = new StdioServerTransport(proc.stdin, proc.stdout);
-  // A sign-in in progress (a device code being polled) ends with the bridge: on a signal or stdin EOF.
-  const cancelSignIn = (): void => cancel.abort();
-  proc.stdin.once('end', cancelSignIn);
   const removeSignal = proc.onShutdownSignal?.(() => {
     log.info('shutdown signal received; closing');
-    cancel.abort();
+    shutdown.stop('shutdown signal');
     void local.close();
   });
+  // The local client went away (Claude Desktop quit): nothing may keep waiting for it, a sign-in included.
+  const onStdinEnd = (): void => shutdown.stop('stdin closed');
+  proc.stdin.once('end', onStdinEnd);
   try {
     // origin + path only: a query string may carry a credential
     log.info('bridging stdio to remote MCP server', { url: `${url.origin}${url.pathname}`, transport: options.transport, protocol: options.protocol });
@@ -75,7 +66,7 @@ async function runBridgeCommand(options: ClientOptions, url: URL, http: ClientFe
     return EXIT_OK;
   } finally {
     removeSignal?.();
-    proc.stdin.off('end', cancelSignIn);
+    proc.stdin.off('end', onStdinEnd);
   }
 }
 
@@ -90,6 +81,8 @@ async function runShellCommand(options: ClientOptions, url: URL, http: ClientFet
     logger: log,
     ...(eraCache ? { eraCache } : {}),
   });
+  const server = connected.client.getServerVersion();
+  log.debug('connected to the remote', { transport: connected.kind, server: server ? `${server.name} ${server.version}` : undefined, command: options.command.kind });
   try {
     if (options.command.kind === 'list') {
       await printListing(await listAll(connected.client, options.command.what, options.timeoutMs), options.json, proc);
@@ -106,6 +99,11 @@ async function runShellCommand(options: ClientOptions, url: URL, http: ClientFet
   }
 }
 
+/** Usage errors are for a person (often reading Claude Desktop's log): plain text, never a JSON log line. */
+function printUsageError(proc: ClientProcess, message: string, helpHint = true): void {
+  proc.stderr.write(`mcp-client: ${message}\n${helpHint ? 'Run mcp-client --help for usage.\n' : ''}`);
+}
+
 /** Runs mcp-client against the given process state; resolves to the exit code. Never throws. */
 export async function runClient(proc: ClientProcess): Promise<number> {
   let log = makeLogger(proc, 'info');
@@ -115,15 +113,18 @@ export async function runClient(proc: ClientProcess): Promise<number> {
     return EXIT_OK;
   }
   if (parsed.kind === 'usage-error') {
-    log.error(`mcp-client: ${parsed.message} (see mcp-client --help)`);
+    printUsageError(proc, parsed.message);
     return EXIT_USAGE;
   }
   let http: ClientFetch | undefined;
-  const cancel = new AbortController();
+  const shutdown = createShutdown();
   try {
-    const { env } = loadEnvironment(proc.env, proc.cwd, parsed.flags.envFile ?? (proc.env[ENV.envFile] || undefined));
+    // --env-file or MCP_CLIENT_ENV_FILE (from the real environment only: it names the file): a file the user
+    // named explicitly, which also holds the OAuth credentials (env-file credentials mode).
+    const envFile = parsed.flags.envFile ?? (proc.env[ENV.envFile] || undefined);
+    const { env } = loadEnvironment(proc.env, proc.cwd, envFile);
     const resolved = resolveClientOptions(parsed.flags, env);
-    const oauth = resolveOAuthCliOptions(parsed.flags, env, parsed.flags.envFile);
+    const oauth = resolveOAuthCliOptions(parsed.flags, env, envFile);
     // In env-file credentials mode MCP_CLIENT_ACCESS_TOKEN is a stored OAuth token, not a static bearer.
     const options = oauth.credentialsFile ? { ...resolved, bearer: parsed.flags.bearer } : resolved;
     log = makeLogger(proc, options.logLevel);
@@ -134,8 +135,8 @@ export async function runClient(proc: ClientProcess): Promise<number> {
       stdout: proc.stdout,
       stderr: proc.stderr,
       json: options.json,
-      signal: cancel.signal,
       staticAuthorization: options.bearer !== undefined || options.headers.some((h) => /^\s*authorization\s*:/i.test(h)),
+      signal: shutdown.signal,
     };
     let base: FetchLike | undefined;
     http = buildClientFetch(options, {
@@ -145,16 +146,34 @@ export async function runClient(proc: ClientProcess): Promise<number> {
         return oauth.action ? f : (createOAuthFetch(oauth, { ...oauthDeps, fetch: f }) ?? f);
       },
     });
-    const oauthExit = await runOAuthCommand(oauth, { ...oauthDeps, ...(base ? { fetch: base } : {}) });
-    if (oauthExit !== undefined) return oauthExit;
+    if (oauth.action) {
+      // --login waits for a person: a signal cancels the sign-in and releases the lock instead of killing us mid-way
+      const removeSignal = proc.onShutdownSignal?.(() => shutdown.stop('shutdown signal'));
+      try {
+        return (await runOAuthCommand(oauth, { ...oauthDeps, ...(base ? { fetch: base } : {}) })) ?? EXIT_USAGE;
+      } finally {
+        removeSignal?.();
+      }
+    }
     const eraCache = options.eraCache ? createFileEraCache({ configDir: oauth.configDir, logger: log }) : undefined;
-    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log, cancel, eraCache);
+    if (options.command.kind === 'bridge') return await runBridgeCommand(options, url, http, proc, log, shutdown, eraCache);
     return await runShellCommand(options, url, http, proc, log, eraCache);
   } catch (error) {
-    const mapped = isClientError(error) ? error : new ClientError('PROTOCOL_ERROR', describeError(error), { cause: error });
+    if (shutdown.interrupted(error)) {
+      // We were asked to stop and this is what the stop cut short (a sign-in): not a failure to report.
+      log.info(`mcp-client: stopped (${shutdown.reason})`, { interrupted: toUserError(error).message });
+      return EXIT_OK;
+    }
+    const mapped = toUserError(error);
+    const exitCode = exitCodeFor(mapped);
+    // a tool-argument mistake (-c) names the tool's parameters already; --help would not help there
+    if (exitCode === EXIT_USAGE) {
+      printUsageError(proc, mapped.message, mapped.code === 'CONFIG_INVALID' || mapped.code === 'INSECURE_URL');
+      return exitCode;
+    }
     log.error(`mcp-client: ${mapped.message}`, { code: mapped.code });
     if (log.enabled('debug') && error instanceof Error) log.debug('stack', { stack: error.stack });
-    return exitCodeFor(mapped);
+    return exitCode;
   } finally {
     await http?.close();
   }

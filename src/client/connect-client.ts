@@ -6,14 +6,14 @@
  */
 
 import { Client, SdkHttpError, SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
-import { ClientError, describeError, isClientError } from '../shared/errors.js';
+import { ClientError, describeError, typedCause } from '../shared/errors.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { isModernVersion, isObject, MODERN_PROTOCOL_VERSION, UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
 import type { EraCache } from './era-cache.js';
 import type { ProtocolMode } from './era-route.js';
 import type { FetchLike } from './fetch-types.js';
 import type { TransportKind, TransportMode } from './remote-channel.js';
-import { classifyRemoteFailure } from './remote-failure.js';
+import { classifyRemoteFailure, noEndpointError, type UserError } from './remote-failure.js';
 import { jsonRpcErrorOf } from './remote-era-probe.js';
 
 export interface ConnectClientOptions {
@@ -47,19 +47,23 @@ function refusedVersion(error: unknown): string[] | undefined {
   return rpc.data.supported.filter((v): v is string => typeof v === 'string');
 }
 
-/** Maps a failed connect to a ClientError, once. */
-export function mapConnectFailure(error: unknown, url: URL): ClientError {
-  if (isClientError(error)) return error;
+/**
+ * Maps a failed connect to a typed error, once. Our own errors (an OAuth failure, an unreachable host, a
+ * server that wants a static bearer token) come through unchanged, whatever SDK error wraps them.
+ */
+export function mapConnectFailure(error: unknown, url: URL): UserError {
+  const typed = typedCause(error);
+  if (typed) return typed;
   const supported = refusedVersion(error);
   if (supported) {
     return new ClientError('CONNECT_FAILED', `${url.origin}${url.pathname} does not speak this protocol revision; it supports ${supported.join(', ')} (try --protocol auto)`, { cause: error });
   }
   const failure = classifyRemoteFailure(error, { hasSession: false, firstRequest: true });
-  if (failure.kind === 'not-streamable-http') {
-    return new ClientError('HTTP_STATUS', `no MCP endpoint at ${url.origin}${url.pathname} (HTTP ${failure.status})`, { cause: error });
+  if (failure.kind === 'not-streamable-http') return noEndpointError(url, failure.status, error);
+  if (failure.error.code === 'PROTOCOL_ERROR') {
+    return new ClientError('CONNECT_FAILED', `cannot connect to ${url.origin}${url.pathname}: ${failure.error.message}`, { cause: error });
   }
-  if (failure.kind === 'unreachable') return failure.error;
-  return new ClientError('CONNECT_FAILED', `cannot connect to ${url.origin}${url.pathname}: ${describeError(error)}`, { cause: error });
+  return failure.error;
 }
 
 /** The SDK's negotiation mode for a `--protocol` setting (legacy SSE is always 2025-era). */

@@ -45,8 +45,13 @@ export function watchFirstPost(fetch: FetchLike, onStale: (status: number) => vo
   };
 }
 
-/** Runs one probe until it gives a verdict, retrying an unreachable or failing remote within the budget. */
-async function settleByProbe(probe: RemoteProbe, options: EraBridgeOptions): Promise<Era> {
+/**
+ * Runs one probe until it gives a verdict, retrying an unreachable or failing remote within the budget.
+ * Undefined when the local client went away meanwhile: nobody is left to bridge for.
+ */
+async function settleByProbe(probe: RemoteProbe, options: EraBridgeOptions, localClosed: Promise<void>): Promise<Era | undefined> {
+  let gone = false;
+  void localClosed.then(() => (gone = true));
   const log = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
@@ -64,7 +69,8 @@ async function settleByProbe(probe: RemoteProbe, options: EraBridgeOptions): Pro
     const seconds = Math.round(options.retry.budgetMs / 1000);
     if (delay === undefined) throw remoteGoneError(options.url, options.retry, verdict.error);
     if (attempt === 0) log.warn(`${verdict.error.message}; retrying for up to ${seconds}s`);
-    await sleep(delay);
+    await Promise.race([sleep(delay), localClosed]);
+    if (gone) return undefined;
   }
 }
 
@@ -79,7 +85,12 @@ export async function runEraBridge(options: EraBridgeOptions): Promise<BridgeExi
   let cached: Era | undefined;
   try {
     cached = 'probe' in setting ? await options.eraCache?.get(options.url, setting.probe) : undefined;
-    remoteEra = 'era' in setting ? setting.era : (cached ?? (await settleByProbe(setting.probe, options)));
+    const settled = 'era' in setting ? setting.era : (cached ?? (await settleByProbe(setting.probe, options, gate.closed)));
+    if (settled === undefined) {
+      log.info('local client closed stdin while the remote was unreachable; stopping');
+      return { reason: 'local-closed', sessionDeleted: false };
+    }
+    remoteEra = settled;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await gate.failBuffered(SERVER_ERROR, `mcp-client: ${message}`);

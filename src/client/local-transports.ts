@@ -19,6 +19,9 @@ export class LocalGate implements LocalTransport {
   #attached = false;
   #closed = false;
   #waiter: ((message: JSONRPCMessage | undefined) => void) | undefined;
+  #markClosed!: () => void;
+  /** Resolves when the local client closes stdin, also before a bridge attaches. */
+  readonly closed: Promise<void> = new Promise((resolve) => (this.#markClosed = resolve));
 
   /** `early` hears unreadable input that arrives before a bridge attaches. */
   constructor(real: LocalTransport, early: (error: Error) => void) {
@@ -35,6 +38,7 @@ export class LocalGate implements LocalTransport {
     };
     real.onclose = () => {
       this.#closed = true;
+      this.#markClosed();
       if (this.#attached) this.onclose?.();
       this.#waiter?.(undefined);
     };

@@ -8,6 +8,7 @@
 import { SSEClientTransport, StreamableHTTPClientTransport, type JSONRPCMessage } from '@modelcontextprotocol/client';
 import { ClientError, isClientError } from '../shared/errors.js';
 import type { FetchLike } from './fetch-types.js';
+import { noEndpointError } from './remote-failure.js';
 
 export type TransportKind = 'http' | 'sse';
 export type TransportMode = 'auto' | TransportKind;
@@ -86,7 +87,9 @@ async function openSse(options: OpenChannelOptions): Promise<RemoteChannel> {
     const isGet = (init?.method ?? 'GET').toUpperCase() === 'GET';
     try {
       const response = await options.fetch(url, init);
-      if (isGet && !response.ok) {
+      if (isGet && (response.status === 404 || response.status === 405)) {
+        streamFailure = noEndpointError(options.url, response.status);
+      } else if (isGet && !response.ok) {
         streamFailure = new ClientError('HTTP_STATUS', `remote answered HTTP ${response.status} to the SSE stream request`);
       }
       return response;

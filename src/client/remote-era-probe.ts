@@ -6,23 +6,24 @@
  */
 
 import { StreamableHTTPClientTransport, SdkHttpError, type JSONRPCMessage } from '@modelcontextprotocol/client';
-import { ClientError, describeError, isClientError } from '../shared/errors.js';
+import { ClientError, describeError, isClientError, typedCause } from '../shared/errors.js';
 import { isResponse, METHOD_NOT_FOUND, type JsonRpcMessage } from '../shared/jsonrpc.js';
 import { CLIENT_CAPABILITIES_KEY, CLIENT_INFO_KEY, isObject, LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION, PROTOCOL_VERSION_KEY, UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
 import type { Era, RemoteProbe } from './era-route.js';
 import type { FetchLike } from './fetch-types.js';
+import { httpStatusError, reasonFromBody, type UserError } from './remote-failure.js';
 
 /** What one probe request produced. */
 export type ProbeOutcome =
   | { kind: 'message'; message: JsonRpcMessage }
   | { kind: 'http'; status: number; text: string | undefined }
-  | { kind: 'failed'; error: ClientError };
+  | { kind: 'failed'; error: UserError };
 
 /**
  * A verdict, or why there is none yet: `retry` (worth trying again within the outage budget), `fatal`, or
  * `confirm` (the answer suggests a 2026-07-28-only server; `server/discover` settles it).
  */
-export type ProbeVerdict = { kind: 'era'; era: Era } | { kind: 'retry'; error: ClientError } | { kind: 'fatal'; error: ClientError } | { kind: 'confirm' };
+export type ProbeVerdict = { kind: 'era'; era: Era } | { kind: 'retry'; error: ClientError } | { kind: 'fatal'; error: UserError } | { kind: 'confirm' };
 
 const PROBE_ID = 'mcp-client/era-probe';
 
@@ -41,14 +42,14 @@ export function jsonRpcErrorOf(text: string | undefined): { code: number; data: 
 /** Verdicts every probe shares: credentials refused, server trouble, nothing reached. */
 function commonVerdict(outcome: ProbeOutcome): ProbeVerdict | undefined {
   if (outcome.kind === 'failed') {
-    const retryable = isClientError(outcome.error, 'CONNECT_FAILED') || isClientError(outcome.error, 'TIMEOUT');
-    return retryable ? { kind: 'retry', error: outcome.error } : { kind: 'fatal', error: outcome.error };
+    const { error } = outcome;
+    if (isClientError(error, 'CONNECT_FAILED') || isClientError(error, 'TIMEOUT')) return { kind: 'retry', error };
+    return { kind: 'fatal', error };
   }
   if (outcome.kind !== 'http') return undefined;
-  if (outcome.status === 401 || outcome.status === 403) {
-    return { kind: 'fatal', error: new ClientError('HTTP_STATUS', `remote refused the request (HTTP ${outcome.status}); check --header/--bearer credentials or run mcp-client --login`) };
-  }
-  if (outcome.status >= 500) return { kind: 'retry', error: new ClientError('HTTP_STATUS', `remote answered HTTP ${outcome.status}`) };
+  const reason = reasonFromBody(outcome.text);
+  if (outcome.status === 401 || outcome.status === 403) return { kind: 'fatal', error: httpStatusError(outcome.status, reason) };
+  if (outcome.status >= 500) return { kind: 'retry', error: httpStatusError(outcome.status, reason) };
   return undefined;
 }
 
@@ -96,11 +97,12 @@ export interface ProbeOptions {
 
 function mapProbeError(error: unknown, timeoutMs: number): ProbeOutcome {
   if (error instanceof SdkHttpError) return { kind: 'http', status: error.status, text: typeof error.data.text === 'string' ? error.data.text : undefined };
-  if (isClientError(error)) return { kind: 'failed', error };
+  const typed = typedCause(error);
+  if (typed) return { kind: 'failed', error: typed };
   if (error instanceof Error && error.name === 'TimeoutError') {
     return { kind: 'failed', error: new ClientError('TIMEOUT', `the remote did not answer the protocol probe within ${Math.round(timeoutMs / 1000)}s`, { cause: error }) };
   }
-  return { kind: 'failed', error: new ClientError('PROTOCOL_ERROR', `protocol probe failed: ${describeError(error)}`, { cause: error }) };
+  return { kind: 'failed', error: new ClientError('PROTOCOL_ERROR', `the remote's answer to the protocol probe could not be used (${describeError(error)})`, { cause: error }) };
 }
 
 /** POSTs `server/discover` through the SDK transport (JSON or SSE answer) and waits for its response. */

@@ -16,6 +16,11 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** Parses and vets the server URL; throws CONFIG_INVALID or INSECURE_URL. */
 export function checkServerUrl(raw: string, allowHttp: boolean): URL {
+  // `example.com/mcp` and `localhost:3000/mcp` (which URL would read as scheme "localhost:") have no scheme
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw.trim())) {
+    const rest = raw.trim().replace(/^\/+/, '');
+    throw new ClientError('CONFIG_INVALID', `the server URL ${JSON.stringify(raw)} has no scheme: use https://${rest} (or http://${rest} for a server on this machine)`);
+  }
   let url: URL;
   try {
     url = new URL(raw);

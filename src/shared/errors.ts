@@ -30,7 +30,11 @@ export type ClientErrorCode =
   | 'SESSION_EXPIRED'
   | 'HTTP_STATUS'
   | 'REMOTE_CLOSED'
-  | 'REQUEST_FAILED';
+  | 'REQUEST_FAILED'
+  /** The server refused us with a plain Bearer challenge and publishes no OAuth metadata: it wants a static token. */
+  | 'BEARER_REQUIRED'
+  /** Nothing at the URL speaks MCP (404/405 to Streamable HTTP and to legacy SSE). */
+  | 'NO_ENDPOINT';
 
 export type OAuthErrorCode =
   | 'DISCOVERY_FAILED'
@@ -59,7 +63,11 @@ export type OAuthErrorCode =
   // machine-to-machine and headless grants (client credentials, device code)
   | 'CLIENT_KEY_INVALID'
   | 'GRANT_UNSUPPORTED'
-  | 'DEVICE_CODE_EXPIRED';
+  | 'DEVICE_CODE_EXPIRED'
+  /** The loopback callback server could not listen (e.g. --callback-port is taken). */
+  | 'CALLBACK_LISTEN_FAILED'
+  /** Anything else that broke inside a sign-in, mapped once by the CLI. */
+  | 'SIGN_IN_FAILED';
 
 abstract class CodedError<C extends string> extends Error {
   readonly code: C;
@@ -91,6 +99,19 @@ export function isClientError(error: unknown, code?: ClientErrorCode): error is 
 
 export function isOAuthFlowError(error: unknown, code?: OAuthErrorCode): error is OAuthFlowError {
   return error instanceof OAuthFlowError && (code === undefined || error.code === code);
+}
+
+/**
+ * Our own typed error on the cause chain of `error`, if any: the SDK wraps what a fetch threw (an OAuth
+ * failure, an unreachable host) in its own errors and keeps the original as `cause`.
+ */
+export function typedCause(error: unknown): ClientError | OAuthFlowError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth += 1) {
+    if (current instanceof ClientError || current instanceof OAuthFlowError) return current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
 }
 
 /** A one-line description of any thrown value, for user-facing messages. */
