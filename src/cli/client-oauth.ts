@@ -185,8 +185,8 @@ export function resolveOAuthCliOptions(flags: OAuthRawFlags, env: Env, credentia
 /** The machine-to-machine / headless block of resolveOAuthCliOptions: fills `options`, refuses contradictions. */
 function resolveM2mOptions(flags: OAuthRawFlags, env: Env, options: OAuthCliOptions): void {
   const e = OAUTH_ENV;
-  options.clientCredentials = flagOrEnvBoolean('--client-credentials', flags.clientCredentials, env[e.clientCredentials]);
-  options.deviceCode = flagOrEnvBoolean('--device-code', flags.deviceCode, env[e.deviceCode]);
+  options.clientCredentials = flagOrEnvBoolean(e.clientCredentials, flags.clientCredentials, env[e.clientCredentials]);
+  options.deviceCode = flagOrEnvBoolean(e.deviceCode, flags.deviceCode, env[e.deviceCode]);
   const key = flags.clientKey ?? (env[e.clientKey] || undefined);
   if (key) options.clientKeyFile = resolve(key);
   if (options.clientCredentials && options.deviceCode) throw new ClientError('CONFIG_INVALID', 'use --client-credentials or --device-code, not both');

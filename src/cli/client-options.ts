@@ -79,8 +79,8 @@ export const ENV = {
  */
 export const OPTION_ENV: Readonly<Record<string, string>> = (() => {
   const { serverUrl: _serverUrl, ...clientOptions } = ENV;
-  const { noBrowser, ...oauthOptions } = OAUTH_ENV;
-  return { ...clientOptions, ...oauthOptions, browser: noBrowser };
+  const { noBrowser, noResource, ...oauthOptions } = OAUTH_ENV;
+  return { ...clientOptions, ...oauthOptions, browser: noBrowser, resource: noResource };
 })();
 
 const EXAMPLES = `

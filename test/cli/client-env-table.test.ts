@@ -291,6 +291,40 @@ const EFFECTS: Record<string, (variable: string) => Promise<void>> = {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no registered client');
   },
+  async eraCache(v) {
+    const dir = tempDir();
+    expect((await run(['--list-tools', server.url], { [v]: 'on', MCP_CLIENT_CONFIG_DIR: dir })).code).toBe(0);
+    expect(existsSync(join(dir, 'era-cache.json'))).toBe(true);
+    const off = tempDir();
+    expect((await run(['--list-tools', server.url], { [v]: 'off', MCP_CLIENT_CONFIG_DIR: off })).code).toBe(0);
+    expect(existsSync(join(off, 'era-cache.json'))).toBe(false);
+  },
+  async authorizeParam(v) {
+    const r = await run(['--login', '--no-browser', stub.url], { [v]: 'prompt=consent\naccess_type=offline', MCP_CLIENT_CONFIG_DIR: tempDir() }, { until: WAITING });
+    expect(signInUrl(r).searchParams.get('prompt')).toBe('consent');
+    expect(signInUrl(r).searchParams.get('access_type')).toBe('offline');
+  },
+  async resource(v) {
+    const withResource = await run(['--login', '--no-browser', stub.url], { MCP_CLIENT_CONFIG_DIR: tempDir() }, { until: WAITING });
+    expect(signInUrl(withResource).searchParams.get('resource')).toBe(stub.url);
+    const r = await run(['--login', '--no-browser', stub.url], { [v]: 'yes', MCP_CLIENT_CONFIG_DIR: tempDir() }, { until: WAITING });
+    expect(signInUrl(r).searchParams.has('resource')).toBe(false);
+  },
+  async clientCredentials(v) {
+    const r = await run(['--list-tools', stub.url], { [v]: '1' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--client-id');
+  },
+  async clientKey(v) {
+    const r = await run(['--list-tools', stub.url], { [v]: join(tempDir(), 'key.pem') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--client-key goes with --client-credentials');
+  },
+  async deviceCode(v) {
+    const r = await run(['--login', stub.url], { [v]: 'true', MCP_CLIENT_CONFIG_DIR: tempDir() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('does not offer the device authorization grant');
+  },
   async deleteClient(v) {
     const r = await run([stub.url], { [v]: 'on' });
     expect(r.code).toBe(1);
