@@ -39,6 +39,18 @@ export function directPost(req: IncomingMessage, body: unknown): DirectPost | un
 }
 
 /**
+ * The `Last-Event-ID` of a GET the SDK transport would accept as it stands (Accept lists
+ * text/event-stream, the protocol version is absent or supported), else undefined. The session
+ * resumes such a GET itself when the id is one of its direct streams (direct-sse.ts).
+ */
+export function resumptionOf(req: IncomingMessage): string | undefined {
+  const lastEventId = req.headers['last-event-id'];
+  if (typeof lastEventId !== 'string' || !req.headers.accept?.includes('text/event-stream')) return undefined;
+  const version = req.headers['mcp-protocol-version'];
+  return version === undefined || TRANSPORT_PROTOCOL_VERSIONS.includes(version as string) ? lastEventId : undefined;
+}
+
+/**
  * A single JSON-RPC request or notification exactly as the SDK's `JSONRPCMessageSchema` accepts it
  * *and returns it unchanged*: no key beyond the schema's (the message schemas are strict), `jsonrpc`
  * "2.0", an id that is a string or a safe integer, a string method other than `initialize`, and
