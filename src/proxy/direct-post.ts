@@ -17,7 +17,8 @@ import type { JsonRpcNotification, JsonRpcRequest } from '../shared/jsonrpc.js';
  *
  * Settled elsewhere: Content-Type (415, http-server, before this), the session id (http-server looks
  * the session up by it; the session checks that its transport went through initialize). Not configured
- * on the proxy's transports: DNS-rebinding checks (done at the edge), scope challenges, an event store.
+ * on the proxy's transports: DNS-rebinding checks (done at the edge), scope challenges. The event store
+ * (session-event-store.ts) is shared: the direct path writes the same ids and priming event.
  */
 
 /** The versions the session's SDK transport accepts in `Mcp-Protocol-Version` (it is given this list). */
