@@ -1,9 +1,11 @@
 import { request, type ClientRequest } from 'node:http';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type RunningProxy } from '../../src/proxy/http-server.js';
 import { PROXY_DEFAULTS } from '../../src/proxy/proxy-options.js';
 import { startProxyBinary, type ProxyBinary } from '../helpers/proxy-binary.js';
-import { FIXTURE, memoryLogger } from '../helpers/proxy-harness.js';
+import { FIXTURE, memoryLogger, textOf } from '../helpers/proxy-harness.js';
 import { ACCEPT, openSession } from '../helpers/raw-http.js';
 
 /**
@@ -161,4 +163,53 @@ resumptionSuite('the SDK transport path', async () => {
     version: 'test', logger: memoryLogger('warn').logger, now: () => Date.now(),
   }, undefined, { directPost: false });
   return { url: inProcess.url, stop: () => inProcess!.close() };
+});
+
+describe('an SDK client resumes a broken POST stream by itself', () => {
+  let proxyBin: ProxyBinary;
+  let relay: Server;
+  let relayUrl: string;
+  let cut = false;
+  beforeAll(async () => {
+    proxyBin = await startProxyBinary();
+    const target = new URL(proxyBin.url);
+    // A TCP relay in front of the proxy that breaks, once, the connection carrying the first progress event.
+    relay = createServer((down) => {
+      const up = connect(Number(target.port), target.hostname);
+      down.on('data', (c) => up.write(c));
+      up.on('data', (c: Buffer) => {
+        if (!cut && c.toString('utf8').includes('notifications/progress')) {
+          cut = true;
+          down.end(c);
+          down.destroySoon();
+          up.destroy();
+          return;
+        }
+        down.write(c);
+      });
+      const close = (): void => {
+        up.destroy();
+        down.destroy();
+      };
+      down.on('error', close).on('close', close);
+      up.on('error', close).on('close', close);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}${target.pathname}`;
+  });
+  afterAll(async () => {
+    relay.close();
+    await proxyBin.stop();
+  });
+
+  it('gets every progress event once and the answer after the connection broke', async () => {
+    const client = new Client({ name: 'resuming', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(relayUrl)));
+    const progress: number[] = [];
+    const result = await client.callTool({ name: 'progress', arguments: { steps: 4, delayMs: 300 } }, { onprogress: (p) => void progress.push(p.progress), timeout: 15_000 });
+    expect(cut).toBe(true);
+    expect(textOf(result)).toBe('done 4');
+    expect(progress).toEqual([1, 2, 3, 4]);
+    await client.close();
+  });
 });

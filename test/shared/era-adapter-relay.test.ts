@@ -203,4 +203,18 @@ describe('ModernChildRelay: multiplexing only', () => {
     close();
     expect(sent[1]).toMatchObject({ method: 'notifications/cancelled', params: { requestId: childId } });
   });
+
+  it('gives a modern child\'s server/discover the endpoint\'s versions and valid cache hints', () => {
+    const sent: JsonRpcMessage[] = [];
+    const relay = new ModernChildRelay({ sendToChild: (m) => (sent.push(m), true), requestTimeoutMs: 5_000, supportedVersions: ['2026-07-28', '2025-11-25'] });
+    relays.push(relay);
+    const ex = exchange(9);
+    relay.open(req(9, 'server/discover'), ex);
+    relay.fromChild({ jsonrpc: '2.0', id: (sent[0] as JsonRpcRequest).id, result: { supportedVersions: ['2026-07-28'], capabilities: {}, resultType: 'complete', ttlMs: 5_000, cacheScope: 'public' } });
+    expect(ex.got).toEqual([{ jsonrpc: '2.0', id: 9, result: { supportedVersions: ['2026-07-28', '2025-11-25'], capabilities: {}, resultType: 'complete', ttlMs: 5_000, cacheScope: 'public' } }]);
+    const bare = exchange(10);
+    relay.open(req(10, 'server/discover'), bare);
+    relay.fromChild({ jsonrpc: '2.0', id: (sent[1] as JsonRpcRequest).id, result: { supportedVersions: ['2026-07-28'], capabilities: {}, resultType: 'complete' } });
+    expect(bare.got[0]).toMatchObject({ result: { ttlMs: 0, cacheScope: 'private' } });
+  });
 });
