@@ -1,6 +1,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxyBinary, type ProxyBinary } from '../helpers/proxy-binary.js';
+import { EVERYTHING } from '../helpers/modern-harness.js';
 import { alive, textOf, waitFor } from '../helpers/proxy-harness.js';
 import { final, post, request } from '../helpers/modern-wire.js';
 
@@ -35,21 +36,24 @@ async function callTool(name: string, caps: Result, extra: Result = {}): Promise
 describe('capabilities are per request', () => {
   it('one long-lived child serves a sequence of requests declaring different capabilities', async () => {
     const pid = await childPid();
-    const steps: Array<{ caps: Result; tool: string; expect: 'input_required' | -32021; required?: Result }> = [
-      { caps: {}, tool: 'sample', expect: -32021, required: { sampling: {} } },
+    // `input_required`: the child's question reached the client; `refused`: it did not declare what the
+    // question needs, so the child was told so and answered the call itself.
+    const steps: Array<{ caps: Result; tool: string; expect: 'input_required' | 'refused'; missing?: string }> = [
+      { caps: {}, tool: 'sample', expect: 'refused', missing: 'sampling' },
       { caps: { elicitation: {} }, tool: 'elicit', expect: 'input_required' },
       { caps: { sampling: {} }, tool: 'sample', expect: 'input_required' },
-      { caps: { elicitation: { url: {} } }, tool: 'elicit', expect: -32021, required: { elicitation: { form: {} } } },
+      { caps: { elicitation: { url: {} } }, tool: 'elicit', expect: 'refused', missing: 'elicitation.form' },
       { caps: { roots: {} }, tool: 'roots', expect: 'input_required' },
-      { caps: { sampling: {} }, tool: 'elicit', expect: -32021, required: { elicitation: { form: {} } } },
+      { caps: { sampling: {} }, tool: 'elicit', expect: 'refused', missing: 'elicitation.form' },
       { caps: { elicitation: { form: {} }, sampling: {}, roots: {} }, tool: 'elicit', expect: 'input_required' },
+      { caps: {}, tool: 'roots', expect: 'refused', missing: 'roots' },
     ];
     for (const step of steps) {
       const { status, body } = await callTool(step.tool, step.caps);
+      expect(status, JSON.stringify(step)).toBe(200);
       if (step.expect === 'input_required') {
-        expect(status, JSON.stringify(step)).toBe(200);
         const round = body.result as unknown as InputRequired;
-        expect(round.resultType).toBe('input_required');
+        expect(round.resultType, JSON.stringify(step)).toBe('input_required');
         const [key, ask] = Object.entries(round.inputRequests)[0]!;
         const answer = ask.method === 'roots/list' ? { roots: [{ uri: 'file:///w', name: 'w' }] }
           : ask.method === 'sampling/createMessage' ? { role: 'assistant', content: { type: 'text', text: 'sampled' }, model: 'm' }
@@ -57,9 +61,10 @@ describe('capabilities are per request', () => {
         const done = await callTool(step.tool, step.caps, { requestState: round.requestState, inputResponses: { [key]: answer } });
         expect(done.status).toBe(200);
         expect(done.body.result?.resultType).toBe('complete');
+        expect(JSON.stringify(done.body.result)).toMatch(/sampled|Ada|file:\/\/\/w/);
       } else {
-        expect(status, JSON.stringify(step)).toBe(400);
-        expect(body.error).toMatchObject({ code: -32021, data: { requiredCapabilities: step.required } });
+        expect(body.result?.resultType, JSON.stringify(step)).toBe('complete');
+        expect(JSON.stringify(body.result)).toContain(`did not declare the ${step.missing} capability on this request`);
       }
       // Plain requests in between keep working whatever the previous one declared.
       expect((await final(await post(proxy.url, request('tools/call', { name: 'echo', arguments: { message: 'x' } }, step.caps)))).result?.content).toEqual([{ type: 'text', text: 'echo: x' }]);
@@ -67,11 +72,27 @@ describe('capabilities are per request', () => {
     expect(await childPid()).toBe(pid);
   });
 
-  it('a refused request leaves nothing behind at the child (its call is cancelled, the question answered)', async () => {
-    const before = proxy.stderr().length;
-    const { status } = await callTool('sample', {});
-    expect(status).toBe(400);
-    expect(await waitFor(() => /cancelled request l\d+/.test(proxy.stderr().slice(before)), 5_000)).toBe(true);
+  it('a server that registers tools by client capability (server-everything) offers them to every request, and serves each one that declares them', async () => {
+    const everything = await startProxyBinary(['--child-era', 'legacy'], [process.execPath, EVERYTHING, 'stdio']);
+    try {
+      // The first request declares nothing: before, the child was initialised with nothing and never offered these.
+      const listed = await final(await post(everything.url, request('tools/list', {}, {})));
+      const names = (listed.result?.tools as Array<{ name: string }>).map((t) => t.name);
+      expect(names).toEqual(expect.arrayContaining(['trigger-sampling-request', 'trigger-elicitation-request', 'get-roots-list']));
+      const caps = { sampling: {} };
+      const call = { name: 'trigger-sampling-request', arguments: { prompt: 'hi', maxTokens: 5 } };
+      const first = await final(await post(everything.url, request('tools/call', call, caps)));
+      const round = first.result as unknown as InputRequired;
+      expect(round.resultType).toBe('input_required');
+      const [key, ask] = Object.entries(round.inputRequests)[0]!;
+      expect(ask.method).toBe('sampling/createMessage');
+      const answer = { role: 'assistant', content: { type: 'text', text: 'from the 2026 client' }, model: 'm' };
+      const done = await final(await post(everything.url, request('tools/call', { ...call, requestState: round.requestState, inputResponses: { [key]: answer } }, caps)));
+      expect(done.result?.resultType).toBe('complete');
+      expect(JSON.stringify(done.result)).toContain('from the 2026 client');
+    } finally {
+      expect(await everything.stop()).toBe(0);
+    }
   });
 });
 

@@ -130,10 +130,12 @@ describe('2026-07-28 edge: faults never hang', () => {
     expect((await final(res)).result?.resultType).toBe('input_required');
   });
 
-  it('ends a request whose child asks for a capability it did not declare with -32021 (HTTP 400), not a hang', async () => {
+  it('answers a server→client request the caller did not declare with an error to the child, not a hang', async () => {
     const res = await post(proxy.url, request('tools/call', { name: 'sample', arguments: {} }));
-    expect(res.status).toBe(400);
-    expect((await final(res)).error).toMatchObject({ code: -32021, data: { requiredCapabilities: { sampling: {} } } });
+    expect(res.status).toBe(200);
+    const result = (await final(res)).result;
+    expect(result?.resultType).toBe('complete');
+    expect(JSON.stringify(result)).toMatch(/did not declare the sampling capability/);
   });
 });
 

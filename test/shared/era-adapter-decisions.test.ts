@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADAPTER_CLIENT_CAPABILITIES, capabilityNames, missingCapabilities, requiredCapabilities, unionCapabilities } from '../../src/shared/era-adapter/client-capabilities.js';
+import { ADAPTER_CLIENT_CAPABILITIES, capabilityNames, missingCapabilities, requiredCapabilities } from '../../src/shared/era-adapter/client-capabilities.js';
 import { isRemovedMethod } from '../../src/shared/era-adapter/removed-methods.js';
 import { supportedVersions } from '../../src/shared/era-adapter/supported-versions.js';
 import { unknownResourceError } from '../../src/shared/era-adapter/unknown-resource.js';
@@ -31,7 +31,6 @@ describe('era adapter: per-request client capabilities', () => {
     expect(missingCapabilities({ elicitation: { form: {} } }, { elicitation: { url: {} } })).toEqual({ elicitation: { form: {} } });
     expect(missingCapabilities({ elicitation: { url: {} } }, { elicitation: {} })).toEqual({ elicitation: { url: {} } });
     expect(missingCapabilities({ roots: {} }, { roots: 'yes' })).toEqual({ roots: {} });
-    expect(unionCapabilities({ elicitation: { form: {} } }, { elicitation: { url: {} }, roots: {} })).toEqual({ elicitation: { form: {}, url: {} }, roots: {} });
     expect(capabilityNames({ sampling: {}, elicitation: { url: {} } })).toEqual(['sampling', 'elicitation.url']);
   });
 });

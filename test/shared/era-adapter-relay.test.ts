@@ -155,21 +155,30 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     expect(relay.busy).toBe(false);
   });
 
-  it('ends a request with -32021 when the child asks for what that request did not declare', async () => {
-    const { relay, sent } = legacy();
+  it('refuses to the child what the request did not declare, and the call goes on (no -32021: the ask may be incidental)', async () => {
+    const { relay, sent, last } = legacy();
     relay.open(req(0, 'server/discover'), exchange(0));
     await handshake(relay, sent);
     const ex = exchange(1);
     relay.open(req(1, 'tools/call', { name: 'elicit' }, { elicitation: {} }), ex);
-    const call = sent[sent.length - 1] as JsonRpcRequest;
+    const call = last() as unknown as JsonRpcRequest;
     relay.fromChild({ jsonrpc: '2.0', id: 'u1', method: 'elicitation/create', params: { mode: 'url', url: 'https://example.com/x', message: 'go', elicitationId: 'x' } });
+    relay.fromChild({ jsonrpc: '2.0', id: 'r1', method: 'roots/list' });
+    relay.fromChild({ jsonrpc: '2.0', id: 'f1', method: 'elicitation/create', params: { message: 'name?', requestedSchema: {} } });
     await collected();
-    expect(ex.got).toEqual([{ jsonrpc: '2.0', id: 1, error: { code: -32021, message: expect.stringContaining('elicitation.url'), data: { requiredCapabilities: { elicitation: { url: {} } } } } }]);
     expect(sent.slice(-2)).toEqual([
-      { jsonrpc: '2.0', id: 'u1', error: { code: -32603, message: 'The client request this was asked for has ended' } },
-      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.id, reason: 'the client request did not declare elicitation.url' } },
+      { jsonrpc: '2.0', id: 'u1', error: { code: -32601, message: 'elicitation/create cannot be relayed: the client did not declare the elicitation.url capability on this request', data: { requiredCapabilities: { elicitation: { url: {} } } } } },
+      { jsonrpc: '2.0', id: 'r1', error: { code: -32601, message: 'roots/list cannot be relayed: the client did not declare the roots capability on this request', data: { requiredCapabilities: { roots: {} } } } },
     ]);
-    expect(relay.busy).toBe(false);
+    const round = (ex.got[0] as unknown as { result: { inputRequests: Record<string, { method: string }> } }).result;
+    expect(Object.keys(round.inputRequests)).toEqual(['elicitation-3']);
+    const only = exchange(2);
+    relay.open(req(2, 'tools/call', { name: 'elicit' }, {}), only);
+    relay.fromChild({ jsonrpc: '2.0', id: 's1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } });
+    await collected();
+    expect(last()).toMatchObject({ id: 's1', error: { code: -32601 } });
+    relay.fromChild({ jsonrpc: '2.0', id: (sent.find((m) => (m as JsonRpcRequest).method === 'tools/call' && m !== call) as JsonRpcRequest).id, result: { content: [] } });
+    expect(only.got).toEqual([{ jsonrpc: '2.0', id: 2, result: { content: [], resultType: 'complete' } }]);
   });
 
   it('maps subscriptions/listen onto resources/subscribe and stamps the child\'s updates', async () => {

@@ -39,8 +39,8 @@ export function requiredCapabilities(method: string, params: JsonObject | undefi
 }
 
 /**
- * What of `required` the `declared` capabilities lack, in the ClientCapabilities shape (for the
- * `-32021` error's `data.requiredCapabilities`), or undefined when everything is declared. A
+ * What of `required` the `declared` capabilities lack, in the ClientCapabilities shape (for a
+ * refusal's `data.requiredCapabilities`), or undefined when everything is declared. A
  * capability counts when its key is present; a named member (`elicitation.url`) must be present too.
  * A bare `elicitation: {}` (no mode at all) means form mode, as it did before modes existed.
  */
@@ -69,14 +69,4 @@ export function capabilityNames(caps: JsonObject): string[] {
     else for (const member of members) names.push(`${name}.${member}`);
   }
   return names;
-}
-
-/** Both capability sets in one (members of a capability named in either are kept). */
-export function unionCapabilities(a: JsonObject, b: JsonObject | undefined): JsonObject {
-  const out: JsonObject = { ...a };
-  for (const [name, value] of Object.entries(b ?? {})) {
-    const here = out[name];
-    out[name] = isObject(here) && isObject(value) ? { ...here, ...value } : value;
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 import { errorResponse, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, type JsonRpcNotification, type JsonRpcResponse } from '../jsonrpc.js';
-import { ADAPTER_CLIENT_CAPABILITIES, capabilityNames, missingCapabilities, requiredCapabilities, unionCapabilities } from './client-capabilities.js';
-import { isObject, MISSING_REQUIRED_CLIENT_CAPABILITY, MODERN_PROTOCOL_VERSION, readEnvelope, type Envelope, type JsonObject } from './envelope.js';
+import { ADAPTER_CLIENT_CAPABILITIES, capabilityNames, missingCapabilities, requiredCapabilities } from './client-capabilities.js';
+import { isObject, MODERN_PROTOCOL_VERSION, readEnvelope, type Envelope, type JsonObject } from './envelope.js';
 import { InternalRequests } from './internal-requests.js';
 import { ListenBridge } from './listen-bridge.js';
 import { newToken, RelayBase } from './relay-base.js';
@@ -48,7 +48,7 @@ interface Pending {
  * A 2026-07-28 client on a 2025-era child. The relay performs `initialize`/`notifications/initialized`
  * with the child, declaring every client capability it can serve (ADAPTER_CLIENT_CAPABILITIES), and
  * holds each request to the capabilities *it* declares: a child's sampling/elicitation/roots request
- * made for a request that did not declare what it needs ends that request with `-32021`. It answers
+ * made for a request that did not declare what it needs is refused to the child. It answers
  * `server/discover` from the child's initialize result, refuses the methods 2026-07-28 removed with
  * `-32601`, adds `resultType` and cache hints to results, maps `subscriptions/listen` onto
  * `resources/subscribe` and the child's unsolicited notifications, and turns the child's server→client
@@ -243,21 +243,23 @@ export class LegacyChildRelay extends RelayBase {
 
   /**
    * Ends the client's exchange with `input_required` under a new requestState (the call waits for the
-   * retry), or with `-32021` when the exchange's request did not declare what a question needs.
+   * retry). A question that needs a capability this exchange's request did not declare is refused to
+   * the child instead (it treats that as a client without the feature, as a 2025 server must), and
+   * the call goes on: the adapter cannot tell a question a tool needs from one a server asks on the
+   * off chance (server-everything asks `roots/list` whenever the client has roots), nor always which
+   * request a 2025 server asks it for, so it never fails the client's request for it.
    */
   #round(call: Call, rounds: Rounds): void {
     const exchange = call.exchange!;
     const declared = call.envelope?.clientCapabilities ?? {};
-    let missing: JsonObject = {};
-    for (const ask of rounds.asks.values()) missing = unionCapabilities(missing, missingCapabilities(requiredCapabilities(ask.method, ask.params) ?? {}, declared));
-    if (Object.keys(missing).length > 0) {
-      const names = capabilityNames(missing).join(', ');
-      this.cancel(call, `the client request did not declare ${names}`);
-      exchange.deliver(errorResponse(exchange.id, MISSING_REQUIRED_CLIENT_CAPABILITY,
-        `Missing required client capability: the MCP server asked for ${[...new Set([...rounds.asks.values()].map((a) => a.method))].join(', ')}, which needs ${names}; this request did not declare it in io.modelcontextprotocol/clientCapabilities`,
-        { requiredCapabilities: missing }));
-      return;
+    for (const [key, ask] of rounds.asks) {
+      const missing = missingCapabilities(requiredCapabilities(ask.method, ask.params) ?? {}, declared);
+      if (!missing) continue;
+      rounds.asks.delete(key);
+      this.opts.sendToChild(errorResponse(ask.childAskId, METHOD_NOT_FOUND,
+        `${ask.method} cannot be relayed: the client did not declare the ${capabilityNames(missing).join(', ')} capability on this request`, { requiredCapabilities: missing }));
     }
+    if (rounds.asks.size === 0) return;
     call.exchange = undefined;
     rounds.state = newToken('rs-');
     this.#byState.set(rounds.state, call);
