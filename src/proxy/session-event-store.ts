@@ -8,8 +8,8 @@ import { isResponse, type JsonRpcId, type JsonRpcMessage } from '../shared/jsonr
  * ids are minted the same way on both (`<stream id>_<n>`, unique within the session).
  *
  * Bounds: a stream keeps its newest `maxEventsPerStream` events; a POST stream is forgotten
- * `retentionMs` after its response was stored (a client reconnects within the `retry` interval), and at
- * most `maxCompletedStreams` answered streams are kept at all.
+ * `retentionMs` (5 s) after its response was stored (a client reconnects after the 1 s `retry`), and at
+ * most `maxCompletedStreams` (8) answered streams are kept at all, so large answers are not held long.
  */
 export interface SessionEventStoreOptions {
   maxEventsPerStream: number;
@@ -38,7 +38,7 @@ export class SessionEventStore implements EventStore {
   readonly #opts: Required<SessionEventStoreOptions>;
 
   constructor(opts: SessionEventStoreOptions) {
-    this.#opts = { retentionMs: 30_000, maxCompletedStreams: 64, ...opts };
+    this.#opts = { retentionMs: 5_000, maxCompletedStreams: 8, ...opts };
   }
 
   /** Registers a direct POST stream for `requestId` (so a resumption of it is served directly). */
