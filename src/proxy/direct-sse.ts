@@ -210,6 +210,11 @@ export class DirectStreams {
     return true;
   }
 
+  /** The client cancelled request `id`: no answer will come, so a stream whose client left is forgotten. */
+  cancelled(id: JsonRpcId): void {
+    if (this.#byId.get(id)?.done) this.#byId.delete(id);
+  }
+
   /** Ends every stream (the session is closing; pending requests were answered before). */
   closeAll(): void {
     for (const stream of this.#byId.values()) stream.end();

@@ -198,7 +198,10 @@ export class Session {
       this.#inflight.add(id, progressTokenOf(message), timer);
     } else if (isNotification(message) && message.method === 'notifications/cancelled') {
       const requestId = message.params?.requestId;
-      if (typeof requestId === 'string' || typeof requestId === 'number') this.#inflight.delete(requestId);
+      if (typeof requestId === 'string' || typeof requestId === 'number') {
+        this.#inflight.delete(requestId);
+        this.#direct.cancelled(requestId);
+      }
     }
   }
 
