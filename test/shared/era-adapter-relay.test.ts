@@ -199,6 +199,36 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
   });
 });
 
+describe('LegacyChildRelay: listens', () => {
+  it('keeps an update the child sends in the same read as its subscribe answer, and delivers it after the acknowledgement', async () => {
+    const { relay, sent, last } = legacy();
+    relay.open(req(0, 'server/discover'), exchange(0));
+    await handshake(relay, sent, { resources: { subscribe: true } });
+    const listen = exchange(6);
+    relay.open(req(6, 'subscriptions/listen', { notifications: { resourceSubscriptions: ['a://2'] } }), listen);
+    const sub = last() as unknown as JsonRpcRequest;
+    relay.fromChild({ jsonrpc: '2.0', id: sub.id, result: {} });
+    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://2' } });
+    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://other' } });
+    await new Promise((r) => setImmediate(r));
+    expect(listen.got.map((m) => (m as { method: string }).method)).toEqual(['notifications/subscriptions/acknowledged', 'notifications/resources/updated']);
+    expect(listen.got[1]).toMatchObject({ params: { uri: 'a://2', _meta: { 'io.modelcontextprotocol/subscriptionId': 6 } } });
+  });
+
+  it('undoes the subscription once when a listen closes before its acknowledgement', async () => {
+    const { relay, sent, last } = legacy();
+    relay.open(req(0, 'server/discover'), exchange(0));
+    await handshake(relay, sent, { resources: { subscribe: true } });
+    const close = relay.open(req(7, 'subscriptions/listen', { notifications: { resourceSubscriptions: ['a://3'] } }), exchange(7));
+    const sub = last() as unknown as JsonRpcRequest;
+    close();
+    relay.fromChild({ jsonrpc: '2.0', id: sub.id, result: {} });
+    await new Promise((r) => setImmediate(r));
+    expect(sent.filter((m) => (m as JsonRpcRequest).method === 'resources/unsubscribe')).toHaveLength(1);
+    expect(relay.busy).toBe(false);
+  });
+});
+
 describe('ModernChildRelay: multiplexing only', () => {
   it('rewrites ids and the listen subscription id both ways', () => {
     const sent: JsonRpcMessage[] = [];
