@@ -27,13 +27,16 @@ export function createHttpClient(url, connections) {
 /** @typedef {ReturnType<typeof createHttpClient>} HttpClient */
 
 /**
- * The JSON-RPC message in a response body: an SSE stream's first `data:` line or a JSON body.
+ * The JSON-RPC message in a response body: an SSE stream's first non-empty `data:` line (a 2025-11-25
+ * stream starts with a priming event whose data is empty) or a JSON body.
  * @param {string} text
  * @returns {any}
  */
 export function parseMcpBody(text) {
-  const at = text.indexOf('data: ');
+  let at = text.indexOf('data: ');
   if (at === -1) return JSON.parse(text);
+  while (at !== -1 && text[at + 6] === '\n') at = text.indexOf('data: ', at + 6);
+  if (at === -1) throw new SyntaxError('an SSE body with no message');
   const end = text.indexOf('\n', at);
   return JSON.parse(text.slice(at + 6, end === -1 ? undefined : end));
 }

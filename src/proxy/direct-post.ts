@@ -17,7 +17,8 @@ import type { JsonRpcNotification, JsonRpcRequest } from '../shared/jsonrpc.js';
  *
  * Settled elsewhere: Content-Type (415, http-server, before this), the session id (http-server looks
  * the session up by it; the session checks that its transport went through initialize). Not configured
- * on the proxy's transports: DNS-rebinding checks (done at the edge), scope challenges, an event store.
+ * on the proxy's transports: DNS-rebinding checks (done at the edge), scope challenges. The event store
+ * (session-event-store.ts) is shared: the direct path writes the same ids and priming event.
  */
 
 /** The versions the session's SDK transport accepts in `Mcp-Protocol-Version` (it is given this list). */
@@ -36,6 +37,18 @@ export function directPost(req: IncomingMessage, body: unknown): DirectPost | un
   const version = req.headers['mcp-protocol-version'];
   if (version !== undefined && !TRANSPORT_PROTOCOL_VERSIONS.includes(version as string)) return undefined;
   return directMessage(body);
+}
+
+/**
+ * The `Last-Event-ID` of a GET the SDK transport would accept as it stands (Accept lists
+ * text/event-stream, the protocol version is absent or supported), else undefined. The session
+ * resumes such a GET itself when the id is one of its direct streams (direct-sse.ts).
+ */
+export function resumptionOf(req: IncomingMessage): string | undefined {
+  const lastEventId = req.headers['last-event-id'];
+  if (typeof lastEventId !== 'string' || !req.headers.accept?.includes('text/event-stream')) return undefined;
+  const version = req.headers['mcp-protocol-version'];
+  return version === undefined || TRANSPORT_PROTOCOL_VERSIONS.includes(version as string) ? lastEventId : undefined;
 }
 
 /**

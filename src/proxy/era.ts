@@ -1,6 +1,7 @@
 import { classifyInboundRequest, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { IncomingMessage } from 'node:http';
-import { LEGACY_PROTOCOL_VERSIONS, UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
+import { UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
+import { supportedVersions } from '../shared/era-adapter/supported-versions.js';
 import { errorResponse, type JsonRpcErrorResponse } from '../shared/jsonrpc.js';
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -39,7 +40,7 @@ export function requestedVersion(req: IncomingMessage, body: unknown): string | 
  */
 export function unsupportedVersionError(id: string | number | null, requested: string | undefined): JsonRpcErrorResponse {
   return errorResponse(id, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${requested ?? 'unknown'}`, {
-    supported: LEGACY_PROTOCOL_VERSIONS,
+    supported: supportedVersions(false),
     requested,
   });
 }

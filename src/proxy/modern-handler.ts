@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PerRequestHTTPServerTransport, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/server';
-import { errorResponse, SERVER_ERROR, type JsonRpcMessage, type JsonRpcRequest } from '../shared/jsonrpc.js';
+import { errorResponse, isResponse, SERVER_ERROR, type JsonRpcMessage, type JsonRpcRequest } from '../shared/jsonrpc.js';
 import type { Logger } from '../shared/logger.js';
 import { MODERN_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
 import type { Exchange } from '../shared/era-adapter/relay-types.js';
 import { ChildEraCache, type ChildEra } from './child-era-probe.js';
-import { LEGACY_PROTOCOL_VERSIONS, UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
+import { UNSUPPORTED_PROTOCOL_VERSION } from '../shared/era-adapter/envelope.js';
+import { supportedVersions } from '../shared/era-adapter/supported-versions.js';
+import { modernErrorStatus } from './modern-error-status.js';
 import { classifyRequest } from './era.js';
 import type { ModernHandler } from './http-server.js';
 import { checkStandardHeaders } from './modern-headers.js';
@@ -57,7 +59,7 @@ export function createModernHandler(opts: ProxyOptions, modern: ModernHandlerOpt
     const revision = route.classification.revision ?? MODERN_PROTOCOL_VERSION;
     if (revision !== MODERN_PROTOCOL_VERSION) {
       return sendJson(res, 400, errorResponse(id, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${revision}`, {
-        supported: [MODERN_PROTOCOL_VERSION, ...LEGACY_PROTOCOL_VERSIONS], requested: revision,
+        supported: supportedVersions(true), requested: revision,
       }), headers);
     }
     if (route.messageKind !== 'request') {
@@ -75,9 +77,22 @@ export function createModernHandler(opts: ProxyOptions, modern: ModernHandlerOpt
       return sendJson(res, 503, errorResponse(message.id, SERVER_ERROR, `Too many sessions: the limit of ${opts.maxSessions} is reached; retry later`), { ...headers, 'Retry-After': '5' });
     }
     const transport = new PerRequestHTTPServerTransport({ classification: route.classification, responseMode: 'auto', keepAliveMs: modern.keepAliveMs ?? 15_000 });
+    // Related messages first make the transport stream (SSE, status 200 already sent); until then the
+    // answer is plain JSON, whose status for a -32601 or -32021 the proxy sets itself (the transport
+    // does so only for errors given while it dispatches, not for a child's later answer).
+    let streamed = false;
     const exchange: Exchange = {
       id: message.id,
-      deliver: (m: JsonRpcMessage) => void transport.send(m as JSONRPCMessage, { relatedRequestId: message.id }).catch((error: unknown) => log.debug('could not deliver to client', { error })),
+      deliver: (m: JsonRpcMessage) => {
+        const status = isResponse(m) && !streamed ? modernErrorStatus(m) : undefined;
+        if (status !== undefined) {
+          if (!res.headersSent && !res.destroyed) sendJson(res, status, m, headers);
+          void transport.close();
+          return;
+        }
+        if (!isResponse(m)) streamed = true;
+        void transport.send(m as JSONRPCMessage, { relatedRequestId: message.id }).catch((error: unknown) => log.debug('could not deliver to client', { error }));
+      },
     };
     let closer: (() => void) | undefined;
     transport.onmessage = (m) => {

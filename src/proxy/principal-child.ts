@@ -3,6 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import { LegacyChildRelay } from '../shared/era-adapter/legacy-child-relay.js';
 import { ModernChildRelay } from '../shared/era-adapter/modern-child-relay.js';
 import type { Exchange, ModernRelay } from '../shared/era-adapter/relay-types.js';
+import { supportedVersions } from '../shared/era-adapter/supported-versions.js';
 import { describeExit, exitErrorData } from './child-exit.js';
 import { ChildProcess, type ChildExit, type ChildOptions } from './child-process.js';
 import type { ChildEra } from './child-era-probe.js';
@@ -37,7 +38,10 @@ export class PrincipalChild {
     this.lastActivity = cfg.now();
     this.#log = cfg.logger.child({ principalChild: principal === undefined ? 'anonymous' : 'authenticated', era });
     this.#child = new ChildProcess({ ...cfg.child, logger: this.#log });
-    const relayOpts = { sendToChild: (m: Parameters<ChildProcess['send']>[0]) => this.#child.send(m), requestTimeoutMs: cfg.requestTimeoutMs, logger: this.#log };
+    const relayOpts = {
+      sendToChild: (m: Parameters<ChildProcess['send']>[0]) => this.#child.send(m), requestTimeoutMs: cfg.requestTimeoutMs, logger: this.#log,
+      supportedVersions: supportedVersions(true),
+    };
     this.#relay = era === 'modern' ? new ModernChildRelay(relayOpts) : new LegacyChildRelay(relayOpts);
     this.#child.onmessage = (m) => {
       this.lastActivity = cfg.now();

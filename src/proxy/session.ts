@@ -1,16 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebStandardStreamableHTTPServerTransport, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { LegacyClientAdapter } from '../shared/era-adapter/legacy-client-adapter.js';
-import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, isResponse, REQUEST_TIMEOUT, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../shared/jsonrpc.js';
+import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, isResponse, REQUEST_TIMEOUT, SERVER_ERROR, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../shared/jsonrpc.js';
 import type { Logger } from '../shared/logger.js';
 import { ChildProcess, type ChildExit, type ChildOptions } from './child-process.js';
 import { describeExit, exitErrorData } from './child-exit.js';
-import { TRANSPORT_PROTOCOL_VERSIONS, type DirectPost } from './direct-post.js';
-import { DirectStreams, sseHeaders } from './direct-sse.js';
+import { resumptionOf, TRANSPORT_PROTOCOL_VERSIONS, type DirectPost } from './direct-post.js';
+import { DirectStreams, sendsPrimingEvent, SSE_RETRY_MS, sseHeaders } from './direct-sse.js';
+import { SessionEventStore } from './session-event-store.js';
 import { LEGACY_PROTOCOL_VERSIONS } from '../shared/era-adapter/envelope.js';
 import { InflightTable, progressTokenOf } from './inflight.js';
 import { isModernOnlyRejection } from './session-era.js';
-import { toBodylessRequest, writeWebResponse } from './web-bridge.js';
+import { sendJson, toBodylessRequest, writeWebResponse } from './web-bridge.js';
 
 export type SessionCloseCause = 'deleted' | 'reaped' | 'crashed' | 'shutdown';
 
@@ -48,7 +49,9 @@ export class Session {
   readonly #child: ChildProcess;
   readonly #inflight = new InflightTable();
   readonly #queue: JsonRpcMessage[] = [];
-  readonly #direct = new DirectStreams();
+  /** The session's SSE events, for resumption with Last-Event-ID (both the SDK's streams and direct ones). */
+  readonly #events: SessionEventStore;
+  readonly #direct: DirectStreams;
   /** The SSE headers of a direct stream without CORS headers (most requests carry no Origin). */
   readonly #plainSseHeaders: Record<string, string>;
   #getOpen = false;
@@ -60,6 +63,8 @@ export class Session {
   protocolVersion: string | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** The newest message handed to the SDK transport (they are written in order). */
+  #lastSend: Promise<void> = Promise.resolve();
 
   /** `child`: a prewarmed, not yet initialized child to use instead of spawning one. */
   constructor(id: string, principal: string | undefined, cfg: SessionConfig, child?: ChildProcess) {
@@ -69,10 +74,14 @@ export class Session {
     this.lastActivity = cfg.now();
     this.#log = cfg.logger.child({ session: id.slice(0, 8) });
     this.#plainSseHeaders = sseHeaders(id, {});
+    this.#events = new SessionEventStore({ maxEventsPerStream: cfg.maxQueuedMessages, now: cfg.now });
+    this.#direct = new DirectStreams(undefined, this.#events);
     this.#transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       maxRequestBodySize: cfg.maxBodyBytes,
       supportedProtocolVersions: [...TRANSPORT_PROTOCOL_VERSIONS],
+      eventStore: this.#events,
+      retryInterval: SSE_RETRY_MS,
     });
     this.#transport.onmessage = (m) => this.#deliver(m as JsonRpcMessage);
     this.#transport.onerror = (error) => this.#log.debug('transport', { error });
@@ -109,7 +118,8 @@ export class Session {
    */
   async handle(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, extraHeaders: Record<string, string>, direct?: DirectPost): Promise<void> {
     this.lastActivity = this.#cfg.now();
-    if (direct && this.#transport.sessionId !== undefined && !this.#closed) return this.#handleDirect(direct, res, extraHeaders);
+    if (direct && this.#transport.sessionId !== undefined && !this.#closed) return this.#handleDirect(direct, req, res, extraHeaders);
+    if (req.method === 'GET' && this.#resumeDirect(req, res, extraHeaders)) return;
     const response = await this.#transport.handleRequest(toBodylessRequest(req), parsedBody === undefined ? undefined : { parsedBody });
     if (req.method === 'GET' && response.status === 200) {
       this.#getOpen = true;
@@ -123,7 +133,7 @@ export class Session {
   }
 
   /** A POST served without the SDK transport: 202 for a notification, else the request's own SSE stream. */
-  #handleDirect(direct: DirectPost, res: ServerResponse, extraHeaders: Record<string, string>): void {
+  #handleDirect(direct: DirectPost, req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>): void {
     if (direct.kind === 'notification') {
       this.#deliver(direct.message);
       res.writeHead(202, extraHeaders);
@@ -131,8 +141,20 @@ export class Session {
       return;
     }
     const headers = hasKeys(extraHeaders) ? sseHeaders(this.id, extraHeaders) : this.#plainSseHeaders;
-    this.#direct.open(direct.message.id, res, headers);
+    const version = req.headers['mcp-protocol-version'];
+    this.#direct.open(direct.message.id, res, headers, sendsPrimingEvent(typeof version === 'string' ? version : undefined, TRANSPORT_PROTOCOL_VERSIONS));
     this.#deliver(direct.message);
+  }
+
+  /** A GET resuming a direct stream (`Last-Event-ID`): served here, the SDK knowing only its own streams. */
+  #resumeDirect(req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>): boolean {
+    const lastEventId = resumptionOf(req);
+    const at = lastEventId === undefined || this.#transport.sessionId === undefined || this.#closed ? undefined : this.#events.streamOf(lastEventId);
+    if (at?.directRequest === undefined) return false;
+    if (!this.#direct.resume(at.directRequest, at.streamId, at.seq, res, sseHeaders(this.id, extraHeaders))) {
+      sendJson(res, 409, { jsonrpc: '2.0', error: { code: SERVER_ERROR, message: 'Conflict: Stream already has an active connection' }, id: null }, extraHeaders);
+    }
+    return true;
   }
 
   /** Ends the session: pending client requests get `reason` as an error, then the child's tree is ended. */
@@ -144,6 +166,8 @@ export class Session {
     this.#adapter?.close(INTERNAL_ERROR, reason);
     this.#direct.closeAll();
     this.#closing = (async () => {
+      // The transport writes a message once its event is stored (a microtask later): let the last ones out.
+      await this.#lastSend;
       await this.#transport.close();
       const exit = await this.#child.stop();
       this.#log.info('session closed', { reason, exitCode: exit.code, signal: exit.signal });
@@ -181,7 +205,10 @@ export class Session {
       this.#inflight.add(id, progressTokenOf(message), timer);
     } else if (isNotification(message) && message.method === 'notifications/cancelled') {
       const requestId = message.params?.requestId;
-      if (typeof requestId === 'string' || typeof requestId === 'number') this.#inflight.delete(requestId);
+      if (typeof requestId === 'string' || typeof requestId === 'number') {
+        this.#inflight.delete(requestId);
+        this.#direct.cancelled(requestId);
+      }
     }
   }
 
@@ -237,7 +264,7 @@ export class Session {
     // As in the SDK transport, a response belongs to the stream of the request it answers.
     const streamOf = isResponse(message) ? message.id : relatedRequestId;
     if (streamOf !== undefined && streamOf !== null && this.#direct.deliver(message, streamOf)) return;
-    this.#transport
+    this.#lastSend = this.#transport
       .send(message as JSONRPCMessage, relatedRequestId === undefined ? undefined : { relatedRequestId })
       .catch((error: unknown) => this.#log.debug('could not deliver message to client', { error }));
   }

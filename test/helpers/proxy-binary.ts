@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './proxy-harness.js';
+import { FIXTURE, ROOT, waitFor } from './proxy-harness.js';
 
 export const PROXY_BIN = fileURLToPath(new URL('../../bin/mcp-proxy.js', import.meta.url));
 
@@ -10,7 +10,8 @@ export interface ProxyBinary {
   stderr: () => string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
-  stop: () => Promise<void>;
+  /** SIGTERM (a drain), a second SIGTERM after 2 s, SIGKILL after 12 s; resolves with the exit code. */
+  stop: () => Promise<number | null>;
 }
 
 export interface BinaryRun {
@@ -68,13 +69,14 @@ export async function startProxyBinary(args: readonly string[], options: { env?:
     exited,
     // As an operator would: SIGTERM (a drain while sessions are open), a second SIGTERM after 2 s (end them now), SIGKILL as a last resort.
     stop: async () => {
-      if (gone) return;
+      if (gone) return exited;
       proc.kill('SIGTERM');
       const again = setTimeout(() => !gone && proc.kill('SIGTERM'), 2_000);
       const kill = setTimeout(() => !gone && proc.kill('SIGKILL'), 12_000);
-      await exited;
+      const code = await exited;
       clearTimeout(again);
       clearTimeout(kill);
+      return code;
     },
   };
 }
@@ -91,4 +93,9 @@ export async function runBinary(args: readonly string[], options: { env?: Record
   const code = await new Promise<number | null>((r) => proc.once('close', (c) => r(c)));
   clearTimeout(timer);
   return { code, stdout, stderr };
+}
+
+/** The binary on port 0 wrapping `child` (default: the 2025-era fixture), JSON logs, the test's own environment. */
+export function startFixtureProxy(flags: string[] = [], child: string[] = [process.execPath, FIXTURE]): Promise<ProxyBinary> {
+  return startProxyBinary(['--port', '0', '--kill-grace', '1', ...flags, '--', ...child], { env: { ...(process.env as Record<string, string>), MCP_PROXY_LOG_FORMAT: 'json' }, cwd: ROOT });
 }

@@ -70,6 +70,19 @@ function exchange(url: string, method: string, body: string | undefined, headers
   });
 }
 
+/**
+ * SSE event ids are `<stream id>_<n>` with a random stream id (a UUID) on both paths: each distinct
+ * stream id becomes `<stream-k>` in order of appearance, so the numbering and the grouping of events
+ * into streams are still compared.
+ */
+function maskEventIds(body: string): string {
+  const seen = new Map<string, string>();
+  return body.replace(/^id: ([0-9a-f-]{36})_(\d+)$/gm, (_all, stream: string, n: string) => {
+    if (!seen.has(stream)) seen.set(stream, `<stream-${seen.size + 1}>`);
+    return `id: ${seen.get(stream)!}_${n}`;
+  });
+}
+
 /** One in-session POST with the session id of `proxy`, masked in the answer. A header given as '' is left out. */
 async function postIn(proxy: RunningProxy, body: unknown, headers: Record<string, string> = {}): Promise<Raw> {
   const sid = sessions.get(proxy)!;
@@ -77,7 +90,12 @@ async function postIn(proxy: RunningProxy, body: unknown, headers: Record<string
   for (const [name, value] of Object.entries(all)) if (value === '') delete all[name];
   const raw = await exchange(proxy.url, 'POST', typeof body === 'string' ? body : JSON.stringify(body), all);
   const mask = (s: string): string => s.split(sid).join('<session>');
-  return { ...raw, headers: raw.headers.map(mask), body: mask(raw.body) };
+  return { ...raw, headers: raw.headers.map(mask), body: maskEventIds(mask(raw.body)) };
+}
+
+/** The JSON of the last non-empty `data:` line of an SSE body. */
+function lastData(body: string): string {
+  return body.split('\n').filter((l) => l.startsWith('data: ') && l.length > 6).pop()!.slice(6);
 }
 
 const CASES: Array<[string, unknown, Record<string, string>?]> = [
@@ -86,6 +104,7 @@ const CASES: Array<[string, unknown, Record<string, string>?]> = [
   ['an error answer from the child', { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'nope' } }],
   ['progress on the request stream', { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'progress', arguments: { steps: 2, delayMs: 5 }, _meta: { progressToken: 'p3' } } }],
   ['no Mcp-Protocol-Version header', { jsonrpc: '2.0', id: 4, method: 'ping' }, { 'mcp-protocol-version': '' }],
+  ['a 2025-06-18 client (event ids, no priming event)', { jsonrpc: '2.0', id: 14, method: 'ping' }, { 'mcp-protocol-version': '2025-06-18' }],
   ['an allowed Origin (CORS headers)', { jsonrpc: '2.0', id: 5, method: 'ping' }, { origin: ORIGIN }],
   ['a notification (202)', { jsonrpc: '2.0', method: 'notifications/roots/list_changed' }],
   ['a notification with CORS', { jsonrpc: '2.0', method: 'notifications/roots/list_changed' }, { origin: ORIGIN }],
@@ -104,6 +123,15 @@ describe('direct path ≡ SDK transport path, byte for byte', () => {
   it.each(CASES)('%s', async (_name, body, headers = {}) => {
     const [a, b] = await Promise.all([postIn(direct, body, headers), postIn(viaSdk, body, headers)]);
     expect({ status: a.status, headers: a.headers, body: a.body }).toEqual({ status: b.status, headers: b.headers, body: b.body });
+  });
+});
+
+describe('direct path ≡ SDK transport path: resumability', () => {
+  it('both prime a 2025-11-25 stream (an event id, retry, empty data) and number its events', async () => {
+    for (const proxy of [direct, viaSdk]) {
+      const raw = await postIn(proxy, { jsonrpc: '2.0', id: 30, method: 'tools/call', params: { name: 'echo', arguments: { message: 'p' } } });
+      expect(raw.body).toMatch(/^id: <stream-1>_1\nretry: 1000\ndata: \n\nevent: message\nid: <stream-1>_2\ndata: \{"jsonrpc":"2.0","id":30,"result":\{"content":\[\{"type":"text","text":"echo: p"\}\]\}\}\n\n$/);
+    }
   });
 });
 
@@ -134,7 +162,7 @@ describe('direct path: what differs from a web Response', () => {
     const pidAnswer = await exchange(direct.url, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'pid' } }), {
       'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': sid,
     });
-    const pid = Number(textOf((JSON.parse(pidAnswer.body.split('data: ')[1]!) as { result: unknown }).result));
+    const pid = Number(textOf((JSON.parse(lastData(pidAnswer.body)) as { result: unknown }).result));
     const hung = exchange(direct.url, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'hang' } }), {
       'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': sid,
     });
@@ -143,7 +171,7 @@ describe('direct path: what differs from a web Response', () => {
     expect(deleted.status).toBe(200);
     const answer = await hung;
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.body.split('data: ')[1]!)).toMatchObject({ id: 2, error: { code: -32603, message: 'session ended' } });
+    expect(JSON.parse(lastData(answer.body))).toMatchObject({ id: 2, error: { code: -32603, message: 'session ended' } });
     expect(await waitFor(() => !alive(pid))).toBe(true);
   });
 });

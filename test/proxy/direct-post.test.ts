@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isJSONRPCNotification, isJSONRPCRequest, parseJSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { directMessage, directPost } from '../../src/proxy/direct-post.js';
+import { directMessage, directPost, resumptionOf } from '../../src/proxy/direct-post.js';
 
 const CLAIM = 'io.modelcontextprotocol/protocolVersion';
 const call = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } }, ...extra });
@@ -73,5 +73,16 @@ describe('direct POST decision', () => {
     expect(directPost(headers({ accept: ACCEPT, 'mcp-protocol-version': '2024-01-01' }), call())).toBeUndefined();
     expect(directPost(headers({ accept: ACCEPT, 'mcp-protocol-version': '2026-07-28' }), call())).toBeUndefined();
     expect(directPost(headers({ accept: ACCEPT, 'mcp-protocol-version': '2025-11-25, 2025-06-18' }), call())).toBeUndefined();
+  });
+});
+
+describe('resumptionOf: which GETs the session may resume itself', () => {
+  const get = (headers: Record<string, string>): IncomingMessage => ({ headers } as unknown as IncomingMessage);
+  it('takes a Last-Event-ID only where the SDK transport would accept the GET', () => {
+    expect(resumptionOf(get({ accept: 'text/event-stream', 'last-event-id': 's_2' }))).toBe('s_2');
+    expect(resumptionOf(get({ accept: 'text/event-stream', 'last-event-id': 's_2', 'mcp-protocol-version': '2025-11-25' }))).toBe('s_2');
+    expect(resumptionOf(get({ accept: 'text/event-stream', 'last-event-id': 's_2', 'mcp-protocol-version': '2024-01-01' }))).toBeUndefined();
+    expect(resumptionOf(get({ accept: 'application/json', 'last-event-id': 's_2' }))).toBeUndefined();
+    expect(resumptionOf(get({ accept: 'text/event-stream' }))).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectStreams, sseEvent, sseHeaders, TICKS_PER_KEEP_ALIVE } from '../../src/proxy/direct-sse.js';
+import { SessionEventStore } from '../../src/proxy/session-event-store.js';
 import { waitFor } from '../helpers/proxy-harness.js';
 
 const TICK_MS = 10;
@@ -115,5 +116,34 @@ describe('direct SSE streams (the SDK transport wire format, written on the Node
     expect(await second.ended).toBe('');
     expect(await third.ended).toBe('');
     expect(streams.size).toBe(0);
+  });
+});
+
+describe('direct SSE streams with the session event store', () => {
+  it('keep recording for a client that left until the answer, and forget a cancelled request', async () => {
+    const store = new SessionEventStore({ maxEventsPerStream: 100, now: () => Date.now() });
+    const kept = new DirectStreams(TICK_MS, store);
+    const srv = createServer((req, res) => kept.open(Number(req.url!.slice(1)), res, sseHeaders('session-2', {}), true));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      for (const id of [1, 2]) {
+        const req = request(`${url}/${id}`);
+        req.on('error', () => undefined);
+        req.end();
+        await waitFor(() => kept.size === id, 2_000, 5);
+        req.destroy();
+      }
+      await new Promise((r) => setTimeout(r, 5 * TICK_MS));
+      expect(kept.size).toBe(2);
+      expect(kept.deliver({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: 1 } }, 1)).toBe(true);
+      expect(kept.deliver({ jsonrpc: '2.0', id: 1, result: {} }, 1)).toBe(true);
+      kept.cancelled(2);
+      expect(kept.size).toBe(0);
+    } finally {
+      kept.closeAll();
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    }
   });
 });

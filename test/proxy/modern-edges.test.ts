@@ -123,17 +123,19 @@ describe('2026-07-28 edge: faults never hang', () => {
     expect(Number((after.result?.content as Array<{ text: string }>)[0]!.text)).not.toBe(before);
   });
 
-  it('refuses a request declaring capabilities the child was not initialised with (the capability decision)', async () => {
+  it('serves a later request declaring more capabilities than the first (capabilities are per request)', async () => {
     await final(await post(proxy.url, request('tools/list', {}, {})));
-    const res = await final(await post(proxy.url, request('tools/list', {}, { sampling: {} })));
-    expect(res.error?.code).toBe(-32600);
-    expect(res.error?.data?.missingCapabilities).toEqual(['sampling']);
+    const res = await post(proxy.url, request('tools/call', { name: 'sample', arguments: {} }, { sampling: {} }));
+    expect(res.status).toBe(200);
+    expect((await final(res)).result?.resultType).toBe('input_required');
   });
 
-  it('answers a server→client request the caller cannot take with an error to the child, not a hang', async () => {
-    const res = await final(await post(proxy.url, request('tools/call', { name: 'sample', arguments: {} })));
-    expect(res.result?.resultType).toBe('complete');
-    expect(JSON.stringify(res.result)).toMatch(/did not declare the sampling capability/);
+  it('answers a server→client request the caller did not declare with an error to the child, not a hang', async () => {
+    const res = await post(proxy.url, request('tools/call', { name: 'sample', arguments: {} }));
+    expect(res.status).toBe(200);
+    const result = (await final(res)).result;
+    expect(result?.resultType).toBe('complete');
+    expect(JSON.stringify(result)).toMatch(/did not declare the sampling capability/);
   });
 });
 

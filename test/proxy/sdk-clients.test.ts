@@ -16,7 +16,11 @@ describe('SDK v2 clients', () => {
   it('a client negotiating with versionNegotiation auto falls back to initialize and works', async () => {
     proxy = await startTestProxy();
     const client = new Client({ name: 'auto', version: '1' }, { versionNegotiation: { mode: 'auto' } });
-    await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
+    const transport = new StreamableHTTPClientTransport(new URL(proxy.url));
+    await client.connect(transport);
+    // Without a modern handler the -32022 lists only 2025 revisions: the client took a 2025 session.
+    expect(transport.sessionId).toMatch(/.+/);
+    expect(proxy.sessions.size).toBe(1);
     expect(client.getServerVersion()?.name).toBe('legacy-fixture');
     expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'negotiated' } }))).toBe('echo: negotiated');
     await client.close();

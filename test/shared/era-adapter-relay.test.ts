@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonRpcMessage, JsonRpcRequest } from '../../src/shared/jsonrpc.js';
+import { ADAPTER_CLIENT_CAPABILITIES } from '../../src/shared/era-adapter/client-capabilities.js';
 import { LegacyChildRelay } from '../../src/shared/era-adapter/legacy-child-relay.js';
 import { ModernChildRelay } from '../../src/shared/era-adapter/modern-child-relay.js';
 import type { Exchange } from '../../src/shared/era-adapter/relay-types.js';
@@ -17,6 +18,9 @@ function exchange(id: number): Exchange & { got: JsonRpcMessage[] } {
   const got: JsonRpcMessage[] = [];
   return { id, got, deliver: (m) => got.push(m) };
 }
+
+/** Past the relay's collection window for a round of server→client requests (10 ms). */
+const collected = (): Promise<void> => new Promise((r) => setTimeout(r, 40));
 
 const relays: Array<{ close(code: number, message: string): void }> = [];
 afterEach(() => {
@@ -44,10 +48,10 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const { relay, sent } = legacy();
     const ex = exchange(1);
     relay.open(req(1, 'server/discover'), ex);
-    expect((sent[0] as JsonRpcRequest).params).toMatchObject({ protocolVersion: '2025-11-25', capabilities: CAPS, clientInfo: { name: 'unit' } });
+    expect((sent[0] as JsonRpcRequest).params).toMatchObject({ protocolVersion: '2025-11-25', capabilities: ADAPTER_CLIENT_CAPABILITIES, clientInfo: { name: 'unit' } });
     expect(ex.got).toEqual([]);
     await handshake(relay, sent);
-    expect(ex.got[0]).toMatchObject({ id: 1, result: { supportedVersions: ['2026-07-28'], _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'old' } } } });
+    expect(ex.got[0]).toMatchObject({ id: 1, result: { supportedVersions: ['2026-07-28'], ttlMs: 0, cacheScope: 'private', _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'old' } } } });
   });
 
   it('multiplexes clients with colliding ids and progress tokens, mapping both back', async () => {
@@ -78,6 +82,7 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     relay.open(req(1, 'tools/call', { name: 'sample' }), first);
     const call = last() as { id: string };
     relay.fromChild({ jsonrpc: '2.0', id: 'ask-1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } });
+    await collected();
     const ir = (first.got[0] as unknown as { result: { resultType: string; inputRequests: Record<string, unknown>; requestState: string } }).result;
     expect(ir.resultType).toBe('input_required');
     expect(ir.inputRequests).toEqual({ 'sampling-1': { method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } } });
@@ -94,15 +99,86 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const { relay, sent, last } = legacy();
     relay.open(req(0, 'server/discover'), exchange(0));
     await handshake(relay, sent);
+    relay.fromChild({ jsonrpc: '2.0', id: 'roots-1', method: 'roots/list' });
+    expect(last()).toMatchObject({ id: 'roots-1', error: { code: -32601 } });
     const first = exchange(1);
     relay.open(req(1, 'tools/call', { name: 'sample' }), first);
     relay.fromChild({ jsonrpc: '2.0', id: 'ask-1', method: 'sampling/createMessage', params: {} });
+    await collected();
     const state = (first.got[0] as unknown as { result: { requestState: string } }).result.requestState;
     const other = exchange(2);
     relay.open(req(2, 'tools/call', { name: 'echo', requestState: state, inputResponses: {} }), other);
     expect(other.got[0]).toMatchObject({ error: { code: -32602 } });
-    relay.fromChild({ jsonrpc: '2.0', id: 'roots-1', method: 'roots/list' });
-    expect(last()).toMatchObject({ id: 'roots-1', error: { code: -32601 } });
+  });
+
+  it('answers the removed methods itself with -32601, without starting the handshake', () => {
+    const { relay, sent } = legacy();
+    for (const [i, method] of ['ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe'].entries()) {
+      const ex = exchange(i);
+      relay.open(req(i, method, method.startsWith('resources') ? { uri: 'a://1' } : {}), ex);
+      expect(ex.got).toEqual([{ jsonrpc: '2.0', id: i, error: { code: -32601, message: `Method not found: ${method} is not part of protocol revision 2026-07-28` } }]);
+    }
+    expect(sent).toEqual([]);
+  });
+
+  it('collects server→client requests sent together into one round, with a fresh requestState per round', async () => {
+    const { relay, sent, last } = legacy();
+    relay.open(req(0, 'server/discover'), exchange(0));
+    await handshake(relay, sent);
+    const caps = { sampling: {}, elicitation: {}, roots: {} };
+    const first = exchange(1);
+    relay.open(req(1, 'tools/call', { name: 'ask' }, caps), first);
+    const call = last() as { id: string };
+    relay.fromChild({ jsonrpc: '2.0', id: 'e1', method: 'elicitation/create', params: { message: 'name?', requestedSchema: {} } });
+    relay.fromChild({ jsonrpc: '2.0', id: 's1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } });
+    relay.fromChild({ jsonrpc: '2.0', id: 'r1', method: 'roots/list' });
+    await collected();
+    expect(first.got).toHaveLength(1);
+    const round1 = (first.got[0] as unknown as { result: { inputRequests: Record<string, { method: string }>; requestState: string } }).result;
+    expect(Object.values(round1.inputRequests).map((r) => r.method)).toEqual(['elicitation/create', 'sampling/createMessage', 'roots/list']);
+    const second = exchange(2);
+    relay.open(req(2, 'tools/call', { name: 'ask', requestState: round1.requestState, inputResponses: { 'elicitation-1': { action: 'decline' }, 'sampling-2': { role: 'assistant', content: { type: 'text', text: 'x' }, model: 'm' }, 'roots-3': { roots: [] } } }, caps), second);
+    expect(sent.slice(-3).map((m) => (m as { id: string }).id)).toEqual(['e1', 's1', 'r1']);
+    relay.fromChild({ jsonrpc: '2.0', id: 'e2', method: 'elicitation/create', params: { message: 'again?', requestedSchema: {} } });
+    await collected();
+    const round2 = (second.got[0] as unknown as { result: { inputRequests: Record<string, unknown>; requestState: string } }).result;
+    expect(Object.keys(round2.inputRequests)).toEqual(['elicitation-4']);
+    expect(round2.requestState).not.toBe(round1.requestState);
+    const replay = exchange(3);
+    relay.open(req(3, 'tools/call', { name: 'ask', requestState: round1.requestState, inputResponses: { 'elicitation-1': { action: 'accept', content: {} } } }, caps), replay);
+    expect(replay.got[0]).toMatchObject({ id: 3, error: { code: -32602, message: expect.stringContaining('earlier round') } });
+    const third = exchange(4);
+    relay.open(req(4, 'tools/call', { name: 'ask', requestState: round2.requestState, inputResponses: { 'elicitation-4': { action: 'cancel' } } }, caps), third);
+    expect(last()).toEqual({ jsonrpc: '2.0', id: 'e2', result: { action: 'cancel' } });
+    relay.fromChild({ jsonrpc: '2.0', id: call.id, result: { content: [] } });
+    expect(third.got).toEqual([{ jsonrpc: '2.0', id: 4, result: { content: [], resultType: 'complete' } }]);
+    expect(relay.busy).toBe(false);
+  });
+
+  it('refuses to the child what the request did not declare, and the call goes on (no -32021: the ask may be incidental)', async () => {
+    const { relay, sent, last } = legacy();
+    relay.open(req(0, 'server/discover'), exchange(0));
+    await handshake(relay, sent);
+    const ex = exchange(1);
+    relay.open(req(1, 'tools/call', { name: 'elicit' }, { elicitation: {} }), ex);
+    const call = last() as unknown as JsonRpcRequest;
+    relay.fromChild({ jsonrpc: '2.0', id: 'u1', method: 'elicitation/create', params: { mode: 'url', url: 'https://example.com/x', message: 'go', elicitationId: 'x' } });
+    relay.fromChild({ jsonrpc: '2.0', id: 'r1', method: 'roots/list' });
+    relay.fromChild({ jsonrpc: '2.0', id: 'f1', method: 'elicitation/create', params: { message: 'name?', requestedSchema: {} } });
+    await collected();
+    expect(sent.slice(-2)).toEqual([
+      { jsonrpc: '2.0', id: 'u1', error: { code: -32601, message: 'elicitation/create cannot be relayed: the client did not declare the elicitation.url capability on this request', data: { requiredCapabilities: { elicitation: { url: {} } } } } },
+      { jsonrpc: '2.0', id: 'r1', error: { code: -32601, message: 'roots/list cannot be relayed: the client did not declare the roots capability on this request', data: { requiredCapabilities: { roots: {} } } } },
+    ]);
+    const round = (ex.got[0] as unknown as { result: { inputRequests: Record<string, { method: string }> } }).result;
+    expect(Object.keys(round.inputRequests)).toEqual(['elicitation-3']);
+    const only = exchange(2);
+    relay.open(req(2, 'tools/call', { name: 'elicit' }, {}), only);
+    relay.fromChild({ jsonrpc: '2.0', id: 's1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } });
+    await collected();
+    expect(last()).toMatchObject({ id: 's1', error: { code: -32601 } });
+    relay.fromChild({ jsonrpc: '2.0', id: (sent.find((m) => (m as JsonRpcRequest).method === 'tools/call' && m !== call) as JsonRpcRequest).id, result: { content: [] } });
+    expect(only.got).toEqual([{ jsonrpc: '2.0', id: 2, result: { content: [], resultType: 'complete' } }]);
   });
 
   it('maps subscriptions/listen onto resources/subscribe and stamps the child\'s updates', async () => {
@@ -123,6 +199,36 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
   });
 });
 
+describe('LegacyChildRelay: listens', () => {
+  it('keeps an update the child sends in the same read as its subscribe answer, and delivers it after the acknowledgement', async () => {
+    const { relay, sent, last } = legacy();
+    relay.open(req(0, 'server/discover'), exchange(0));
+    await handshake(relay, sent, { resources: { subscribe: true } });
+    const listen = exchange(6);
+    relay.open(req(6, 'subscriptions/listen', { notifications: { resourceSubscriptions: ['a://2'] } }), listen);
+    const sub = last() as unknown as JsonRpcRequest;
+    relay.fromChild({ jsonrpc: '2.0', id: sub.id, result: {} });
+    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://2' } });
+    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://other' } });
+    await new Promise((r) => setImmediate(r));
+    expect(listen.got.map((m) => (m as { method: string }).method)).toEqual(['notifications/subscriptions/acknowledged', 'notifications/resources/updated']);
+    expect(listen.got[1]).toMatchObject({ params: { uri: 'a://2', _meta: { 'io.modelcontextprotocol/subscriptionId': 6 } } });
+  });
+
+  it('undoes the subscription once when a listen closes before its acknowledgement', async () => {
+    const { relay, sent, last } = legacy();
+    relay.open(req(0, 'server/discover'), exchange(0));
+    await handshake(relay, sent, { resources: { subscribe: true } });
+    const close = relay.open(req(7, 'subscriptions/listen', { notifications: { resourceSubscriptions: ['a://3'] } }), exchange(7));
+    const sub = last() as unknown as JsonRpcRequest;
+    close();
+    relay.fromChild({ jsonrpc: '2.0', id: sub.id, result: {} });
+    await new Promise((r) => setImmediate(r));
+    expect(sent.filter((m) => (m as JsonRpcRequest).method === 'resources/unsubscribe')).toHaveLength(1);
+    expect(relay.busy).toBe(false);
+  });
+});
+
 describe('ModernChildRelay: multiplexing only', () => {
   it('rewrites ids and the listen subscription id both ways', () => {
     const sent: JsonRpcMessage[] = [];
@@ -135,5 +241,19 @@ describe('ModernChildRelay: multiplexing only', () => {
     expect(listen.got[0]).toEqual({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 3 } } });
     close();
     expect(sent[1]).toMatchObject({ method: 'notifications/cancelled', params: { requestId: childId } });
+  });
+
+  it('gives a modern child\'s server/discover the endpoint\'s versions and valid cache hints', () => {
+    const sent: JsonRpcMessage[] = [];
+    const relay = new ModernChildRelay({ sendToChild: (m) => (sent.push(m), true), requestTimeoutMs: 5_000, supportedVersions: ['2026-07-28', '2025-11-25'] });
+    relays.push(relay);
+    const ex = exchange(9);
+    relay.open(req(9, 'server/discover'), ex);
+    relay.fromChild({ jsonrpc: '2.0', id: (sent[0] as JsonRpcRequest).id, result: { supportedVersions: ['2026-07-28'], capabilities: {}, resultType: 'complete', ttlMs: 5_000, cacheScope: 'public' } });
+    expect(ex.got).toEqual([{ jsonrpc: '2.0', id: 9, result: { supportedVersions: ['2026-07-28', '2025-11-25'], capabilities: {}, resultType: 'complete', ttlMs: 5_000, cacheScope: 'public' } }]);
+    const bare = exchange(10);
+    relay.open(req(10, 'server/discover'), bare);
+    relay.fromChild({ jsonrpc: '2.0', id: (sent[1] as JsonRpcRequest).id, result: { supportedVersions: ['2026-07-28'], capabilities: {}, resultType: 'complete' } });
+    expect(bare.got[0]).toMatchObject({ result: { ttlMs: 0, cacheScope: 'private' } });
   });
 });

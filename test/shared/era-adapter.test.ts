@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readEnvelope, withEnvelope, withoutEnvelope } from '../../src/shared/era-adapter/envelope.js';
 import {
   acknowledgement, completeResult, discoverFromInitialize, filterMatches, honouredFilter, initializeFromDiscover, inputRequestOf,
-  logLevelPasses, readFilter, stampSubscription, uncoveredCapabilities,
+  logLevelPasses, readFilter, stampSubscription, withCacheHints,
 } from '../../src/shared/era-adapter/translate.js';
 
 describe('era adapter: pure translations', () => {
@@ -10,24 +10,22 @@ describe('era adapter: pure translations', () => {
     expect(completeResult({ content: [] }, 'tools/call')).toEqual({ content: [], resultType: 'complete' });
     expect(completeResult({ tools: [] }, 'tools/list')).toEqual({ tools: [], resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
     expect(completeResult({ resultType: 'input_required', ttlMs: 5, cacheScope: 'public' }, 'resources/read')).toEqual({ resultType: 'input_required', ttlMs: 5, cacheScope: 'public' });
+    expect(completeResult({ resultType: 'input_required', inputRequests: {} }, 'resources/read')).toEqual({ resultType: 'input_required', inputRequests: {} });
+    expect(completeResult({ contents: [], ttlMs: 60_000, cacheScope: 'public' }, 'resources/read')).toMatchObject({ ttlMs: 60_000, cacheScope: 'public' });
+    expect(withCacheHints({ ttlMs: -1, cacheScope: 'shared' })).toEqual({ ttlMs: 0, cacheScope: 'private' });
+    expect(withCacheHints({ ttlMs: 1.5 })).toEqual({ ttlMs: 0, cacheScope: 'private' });
   });
 
   it('synthesises server/discover from an initialize result and back', () => {
     const init = { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 's', version: '1' }, instructions: 'hi' };
     const discover = discoverFromInitialize(init);
+    expect(discoverFromInitialize(init, ['2026-07-28', '2025-11-25']).supportedVersions).toEqual(['2026-07-28', '2025-11-25']);
     expect(discover).toEqual({
-      supportedVersions: ['2026-07-28'], capabilities: { tools: {} }, instructions: 'hi', resultType: 'complete',
+      supportedVersions: ['2026-07-28'], capabilities: { tools: {} }, instructions: 'hi', resultType: 'complete', ttlMs: 0, cacheScope: 'private',
       _meta: { 'io.modelcontextprotocol/serverInfo': { name: 's', version: '1' } },
     });
     expect(initializeFromDiscover(discover, '2025-06-18', ['2025-11-25', '2025-06-18'])).toEqual({ protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 's', version: '1' }, instructions: 'hi' });
     expect(initializeFromDiscover({ capabilities: {} }, '1999-01-01', ['2025-11-25']).protocolVersion).toBe('2025-11-25');
-  });
-
-  it('finds the capabilities a request declares beyond what the child was initialised with', () => {
-    expect(uncoveredCapabilities({ sampling: {}, elicitation: { form: {} } }, { sampling: {} })).toEqual([]);
-    expect(uncoveredCapabilities({}, { sampling: {}, roots: {} })).toEqual(['sampling', 'roots']);
-    expect(uncoveredCapabilities({ elicitation: { form: {} } }, { elicitation: { form: {}, url: {} } })).toEqual(['elicitation.url']);
-    expect(uncoveredCapabilities({}, { extensions: { x: {} } })).toEqual([]);
   });
 
   it('reads and adds the per-request envelope; the request\'s own _meta keys win', () => {

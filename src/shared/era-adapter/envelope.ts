@@ -10,6 +10,9 @@ export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VE
 /** The JSON-RPC error code of the 2026-07-28 revision for an unsupported protocol version. */
 export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
+/** The 2026-07-28 error for a request whose processing needs a client capability it did not declare (HTTP 400). */
+export const MISSING_REQUIRED_CLIENT_CAPABILITY = -32021;
+
 /** Whether a revision belongs to the stateless (2026-07-28 and later) era. */
 export function isModernVersion(version: unknown): boolean {
   return typeof version === 'string' && version >= MODERN_PROTOCOL_VERSION;

@@ -1,13 +1,22 @@
-import { errorResponse, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, type JsonRpcNotification, type JsonRpcResponse } from '../jsonrpc.js';
-import { isObject, readEnvelope, type Envelope, type JsonObject } from './envelope.js';
+import { errorResponse, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, type JsonRpcNotification, type JsonRpcResponse } from '../jsonrpc.js';
+import { ADAPTER_CLIENT_CAPABILITIES, capabilityNames, missingCapabilities, requiredCapabilities } from './client-capabilities.js';
+import { isObject, MODERN_PROTOCOL_VERSION, readEnvelope, type Envelope, type JsonObject } from './envelope.js';
+import { InternalRequests } from './internal-requests.js';
 import { ListenBridge } from './listen-bridge.js';
 import { newToken, RelayBase } from './relay-base.js';
 import type { Call, Exchange, JsonRpcRequest, RelayOptions } from './relay-types.js';
-import { completeResult, discoverFromInitialize, inputRequestOf, inputRequiredResult, MRTR_METHODS, SERVER_REQUEST_CAPABILITY, uncoveredCapabilities } from './translate.js';
+import { isRemovedMethod } from './removed-methods.js';
+import { completeResult, discoverFromInitialize, inputRequestOf, inputRequiredResult, MRTR_METHODS, SERVER_REQUEST_CAPABILITY } from './translate.js';
+import { unknownResourceError } from './unknown-resource.js';
 
 export interface LegacyChildRelayOptions extends RelayOptions {
   /** The 2025-era revision offered to the child in `initialize` (default 2025-11-25). */
   legacyVersion?: string;
+  /**
+   * How long after the child's first server→client request of a round the adapter waits for more
+   * before answering `input_required` (requests a child sends together go in one round; default 10 ms).
+   */
+  inputCollectMs?: number;
 }
 
 interface Ask {
@@ -18,10 +27,14 @@ interface Ask {
 
 /** The multi-round-trip state of a call whose child asked the client something. */
 interface Rounds {
-  state: string;
+  /** The requestState of the round the client holds now; undefined while a retry is being served. */
+  state: string | undefined;
+  /** The child's requests not answered yet, by their inputRequests key. */
   asks: Map<string, Ask>;
   seq: number;
   final: JsonRpcResponse | undefined;
+  /** The collection window of the round being gathered. */
+  collecting: NodeJS.Timeout | undefined;
 }
 
 interface Pending {
@@ -33,37 +46,37 @@ interface Pending {
 
 /**
  * A 2026-07-28 client on a 2025-era child. The relay performs `initialize`/`notifications/initialized`
- * with the child using the first request's envelope, answers `server/discover` from the child's
- * initialize result, adds `resultType` to results, maps `subscriptions/listen` onto
- * `resources/subscribe` and the child's unsolicited notifications, and turns the child's
- * sampling/elicitation/roots requests during a call into an `input_required` result whose retry
- * answers the child's still-waiting request. Everything else is forwarded unchanged.
+ * with the child, declaring every client capability it can serve (ADAPTER_CLIENT_CAPABILITIES), and
+ * holds each request to the capabilities *it* declares: a child's sampling/elicitation/roots request
+ * made for a request that did not declare what it needs is refused to the child. It answers
+ * `server/discover` from the child's initialize result, refuses the methods 2026-07-28 removed with
+ * `-32601`, adds `resultType` and cache hints to results, maps `subscriptions/listen` onto
+ * `resources/subscribe` and the child's unsolicited notifications, and turns the child's server→client
+ * requests during a call into one `input_required` result per round (with a fresh `requestState`
+ * each round) whose retry answers the child's still-waiting requests. Everything else is forwarded.
  */
 export class LegacyChildRelay extends RelayBase {
   readonly #legacyVersion: string;
+  readonly #collectMs: number;
   #phase: 'none' | 'pending' | 'ready' | 'failed' = 'none';
   #failure: { code: number; message: string } | undefined;
-  #initCaps: JsonObject = {};
   #initResult: JsonObject = {};
   readonly #queue: Pending[] = [];
-  readonly #internal = new Map<string, (r: JsonRpcResponse) => void>();
-  #internalSeq = 0;
+  readonly #internal: InternalRequests;
   readonly #rounds = new Map<Call, Rounds>();
   readonly #byState = new Map<string, Call>();
-  readonly #listens = new ListenBridge((method, params) => this.#ask(method, params));
+  readonly #listens: ListenBridge;
 
   constructor(opts: LegacyChildRelayOptions) {
     super(opts);
     this.#legacyVersion = opts.legacyVersion ?? '2025-11-25';
+    this.#collectMs = opts.inputCollectMs ?? 10;
+    this.#internal = new InternalRequests(opts.sendToChild, opts.requestTimeoutMs);
+    this.#listens = new ListenBridge((method, params) => this.#internal.request(method, params));
   }
 
   override get busy(): boolean {
     return this.calls.size > 0 || this.#listens.size > 0 || this.#queue.length > 0;
-  }
-
-  /** The capabilities the child was initialised with (undefined before the handshake). */
-  get initialisedCapabilities(): JsonObject | undefined {
-    return this.#phase === 'ready' ? this.#initCaps : undefined;
   }
 
   open(request: JsonRpcRequest, exchange: Exchange): () => void {
@@ -73,7 +86,7 @@ export class LegacyChildRelay extends RelayBase {
       pending.cancel?.();
     };
     if (this.closed) exchange.deliver(errorResponse(exchange.id, INTERNAL_ERROR, 'MCP server process is not running'));
-    else if (request.method === 'initialize') exchange.deliver(errorResponse(exchange.id, METHOD_NOT_FOUND, 'Method not found: initialize is not part of protocol revision 2026-07-28'));
+    else if (isRemovedMethod(request.method)) exchange.deliver(errorResponse(exchange.id, METHOD_NOT_FOUND, `Method not found: ${request.method} is not part of protocol revision ${MODERN_PROTOCOL_VERSION}`));
     else if (this.#phase === 'ready') this.#dispatch(pending);
     else if (this.#phase === 'failed') exchange.deliver(errorResponse(exchange.id, this.#failure!.code, this.#failure!.message));
     else {
@@ -89,8 +102,7 @@ export class LegacyChildRelay extends RelayBase {
     this.#failure = { code, message };
     for (const p of this.#queue.splice(0)) if (!p.cancelled) p.exchange.deliver(errorResponse(p.exchange.id, code, message, data));
     this.#listens.closeAll((ex) => ex.deliver(errorResponse(ex.id, code, message, data)));
-    for (const resolve of this.#internal.values()) resolve(errorResponse(null, code, message));
-    this.#internal.clear();
+    this.#internal.failAll(code, message);
   }
 
   protected idPrefix(): string {
@@ -99,9 +111,9 @@ export class LegacyChildRelay extends RelayBase {
 
   #initialize(envelope: Envelope | undefined): void {
     this.#phase = 'pending';
-    this.#initCaps = envelope?.clientCapabilities ?? {};
     const clientInfo = envelope?.clientInfo ?? { name: 'mcp-proxy', version: '0.0.0' };
-    void this.#ask('initialize', { protocolVersion: this.#legacyVersion, capabilities: this.#initCaps, clientInfo }).then((response) => {
+    const capabilities = structuredClone(ADAPTER_CLIENT_CAPABILITIES);
+    void this.#internal.request('initialize', { protocolVersion: this.#legacyVersion, capabilities, clientInfo }).then((response) => {
       if (this.closed) return;
       if (!('result' in response) || !isObject(response.result)) {
         const why = 'error' in response ? response.error.message : 'no result';
@@ -113,22 +125,17 @@ export class LegacyChildRelay extends RelayBase {
       this.#initResult = response.result;
       this.#phase = 'ready';
       this.opts.sendToChild({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      // Each request filters logs by its own envelope logLevel, so the child sends everything.
+      const caps = isObject(this.#initResult.capabilities) ? this.#initResult.capabilities : {};
+      if (isObject(caps.logging)) void this.#internal.request('logging/setLevel', { level: 'debug' });
       for (const p of this.#queue.splice(0)) if (!p.cancelled) this.#dispatch(p);
     });
   }
 
   #dispatch(p: Pending): void {
     const { request, exchange } = p;
-    const caps = readEnvelope(request.params)?.clientCapabilities ?? {};
-    const missing = uncoveredCapabilities(this.#initCaps, caps);
-    if (missing.length > 0) {
-      exchange.deliver(errorResponse(exchange.id, INVALID_REQUEST,
-        `Invalid Request: this 2025-era MCP server was initialised for your principal without the client capabilities ${missing.join(', ')}, so it cannot serve a request declaring them; send every request with the capabilities of the first one, or wait until the proxy ends the idle server`,
-        { missingCapabilities: missing, initialisedCapabilities: this.#initCaps }));
-      return;
-    }
     if (request.method === 'server/discover') {
-      exchange.deliver({ jsonrpc: '2.0', id: exchange.id, result: discoverFromInitialize(this.#initResult) });
+      exchange.deliver({ jsonrpc: '2.0', id: exchange.id, result: discoverFromInitialize(this.#initResult, this.opts.supportedVersions) });
     } else if (request.method === 'subscriptions/listen') {
       const caps = isObject(this.#initResult.capabilities) ? this.#initResult.capabilities : {};
       p.cancel = this.#listens.open(request.params, exchange, caps);
@@ -140,20 +147,26 @@ export class LegacyChildRelay extends RelayBase {
     }
   }
 
-  /** A retry of a call parked on `input_required`: answer the child's waiting requests, resume the call. */
+  /**
+   * A retry of a call parked on `input_required`: only the round's current requestState is accepted,
+   * once; its answers go to the child's waiting requests and the call resumes on this exchange.
+   */
   #resume(request: JsonRpcRequest, exchange: Exchange): (() => void) | undefined {
     const params = request.params ?? {};
-    const call = this.#byState.get(params.requestState as string);
+    const state = params.requestState as string;
+    const call = this.#byState.get(state);
     const rounds = call ? this.#rounds.get(call) : undefined;
     const name = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
-    if (!call || !rounds) {
-      exchange.deliver(errorResponse(exchange.id, INVALID_PARAMS, 'Invalid params: requestState is unknown or expired; send the request again without it'));
+    if (!call || !rounds || rounds.state !== state) {
+      exchange.deliver(errorResponse(exchange.id, INVALID_PARAMS, 'Invalid params: requestState is unknown, expired or from an earlier round; send the request again without it'));
       return undefined;
     }
     if (call.method !== request.method || call.name !== name || call.exchange) {
-      exchange.deliver(errorResponse(exchange.id, INVALID_PARAMS, 'Invalid params: requestState belongs to another request (or one already being retried)'));
+      exchange.deliver(errorResponse(exchange.id, INVALID_PARAMS, 'Invalid params: requestState belongs to another request'));
       return undefined;
     }
+    this.#byState.delete(state);
+    rounds.state = undefined;
     call.exchange = exchange;
     call.envelope = readEnvelope(params);
     const token = isObject(params._meta) ? params._meta.progressToken : undefined;
@@ -165,8 +178,8 @@ export class LegacyChildRelay extends RelayBase {
       rounds.asks.delete(key);
       this.opts.sendToChild({ jsonrpc: '2.0', id: ask.childAskId, result: value });
     }
-    if (rounds.final) this.deliverResponse(call, rounds.final, (r) => completeResult(r, call.method));
-    else if (rounds.asks.size > 0) this.#park(call, rounds);
+    if (rounds.final) this.#finish(call, rounds.final);
+    else if (rounds.asks.size > 0) this.#collect(call, rounds);
     else this.armTimer(call);
     return this.closerFor(call, exchange);
   }
@@ -174,14 +187,11 @@ export class LegacyChildRelay extends RelayBase {
   protected override onCallResponse(call: Call, response: JsonRpcResponse): void {
     const rounds = this.#rounds.get(call);
     if (!call.exchange && rounds) rounds.final = response;
-    else this.deliverResponse(call, response, (r) => completeResult(r, call.method));
+    else this.#finish(call, response);
   }
 
   protected override onOtherResponse(response: JsonRpcResponse): void {
-    const resolve = typeof response.id === 'string' ? this.#internal.get(response.id) : undefined;
-    if (!resolve) return;
-    this.#internal.delete(response.id as string);
-    resolve(response);
+    this.#internal.settle(response);
   }
 
   protected override onChildRequest(request: JsonRpcRequest): void {
@@ -191,15 +201,13 @@ export class LegacyChildRelay extends RelayBase {
     const refuse = (why: string): void => void this.opts.sendToChild(errorResponse(request.id, METHOD_NOT_FOUND, why));
     if (!capability) return refuse(`${request.method} cannot be relayed to a 2026-07-28 client`);
     if (!target) return refuse(`${request.method} cannot be relayed: a 2026-07-28 client answers it only within tools/call, prompts/get or resources/read, and none is in flight`);
-    if (!isObject(target.envelope?.clientCapabilities[capability])) return refuse(`${request.method} cannot be relayed: the client did not declare the ${capability} capability on this request`);
     let rounds = this.#rounds.get(target);
     if (!rounds) {
-      rounds = { state: newToken('rs-'), asks: new Map(), seq: 0, final: undefined };
+      rounds = { state: undefined, asks: new Map(), seq: 0, final: undefined, collecting: undefined };
       this.#rounds.set(target, rounds);
-      this.#byState.set(rounds.state, target);
     }
     rounds.asks.set(`${capability}-${++rounds.seq}`, { childAskId: request.id, method: request.method, params: request.params });
-    if (target.exchange) this.#park(target, rounds);
+    if (target.exchange) this.#collect(target, rounds);
   }
 
   protected override onUnsolicited(n: JsonRpcNotification): void {
@@ -210,40 +218,55 @@ export class LegacyChildRelay extends RelayBase {
     super.endCall(call);
     const rounds = this.#rounds.get(call);
     if (!rounds) return;
+    if (rounds.collecting) clearTimeout(rounds.collecting);
     this.#rounds.delete(call);
-    this.#byState.delete(rounds.state);
+    if (rounds.state !== undefined) this.#byState.delete(rounds.state);
     for (const ask of rounds.asks.values()) this.opts.sendToChild(errorResponse(ask.childAskId, INTERNAL_ERROR, 'The client request this was asked for has ended'));
   }
 
-  /** Ends the client's exchange with `input_required`; the call waits for the retry. */
-  #park(call: Call, rounds: Rounds): void {
+  /** The child's answer, translated for a 2026-07-28 client, to the call's exchange. */
+  #finish(call: Call, response: JsonRpcResponse): void {
+    if ('error' in response && call.method === 'resources/read' && call.name !== undefined) {
+      response = { jsonrpc: '2.0', id: response.id, error: unknownResourceError(response.error, call.name) };
+    }
+    this.deliverResponse(call, response, (r) => completeResult(r, call.method));
+  }
+
+  /** Gathers the child's requests that come together into one round, then answers the round. */
+  #collect(call: Call, rounds: Rounds): void {
+    if (rounds.collecting) return;
+    rounds.collecting = setTimeout(() => {
+      rounds.collecting = undefined;
+      if (call.exchange && this.#rounds.get(call) === rounds) this.#round(call, rounds);
+    }, this.#collectMs);
+  }
+
+  /**
+   * Ends the client's exchange with `input_required` under a new requestState (the call waits for the
+   * retry). A question that needs a capability this exchange's request did not declare is refused to
+   * the child instead (it treats that as a client without the feature, as a 2025 server must), and
+   * the call goes on: the adapter cannot tell a question a tool needs from one a server asks on the
+   * off chance (server-everything asks `roots/list` whenever the client has roots), nor always which
+   * request a 2025 server asks it for, so it never fails the client's request for it.
+   */
+  #round(call: Call, rounds: Rounds): void {
     const exchange = call.exchange!;
+    const declared = call.envelope?.clientCapabilities ?? {};
+    for (const [key, ask] of rounds.asks) {
+      const missing = missingCapabilities(requiredCapabilities(ask.method, ask.params) ?? {}, declared);
+      if (!missing) continue;
+      rounds.asks.delete(key);
+      this.opts.sendToChild(errorResponse(ask.childAskId, METHOD_NOT_FOUND,
+        `${ask.method} cannot be relayed: the client did not declare the ${capabilityNames(missing).join(', ')} capability on this request`, { requiredCapabilities: missing }));
+    }
+    if (rounds.asks.size === 0) return;
     call.exchange = undefined;
+    rounds.state = newToken('rs-');
+    this.#byState.set(rounds.state, call);
     const inputRequests: JsonObject = {};
     for (const [key, ask] of rounds.asks) inputRequests[key] = inputRequestOf(ask.method, ask.params);
     const ttl = this.opts.inputTimeoutMs ?? this.opts.requestTimeoutMs;
     this.armTimer(call, ttl, () => this.cancel(call, `the client did not retry within ${ttl / 1000}s`));
     exchange.deliver({ jsonrpc: '2.0', id: exchange.id, result: inputRequiredResult(inputRequests, rounds.state) });
-  }
-
-  /** A request the relay makes itself (handshake, subscriptions); resolves with the child's response. */
-  #ask(method: string, params: JsonObject): Promise<JsonRpcResponse> {
-    const id = `lx${++this.#internalSeq}`;
-    return new Promise((resolve) => {
-      const seconds = this.opts.requestTimeoutMs / 1000;
-      const timer = setTimeout(() => {
-        if (this.#internal.delete(id)) resolve(errorResponse(id, INTERNAL_ERROR, `the MCP server did not answer ${method} within ${seconds}s`));
-      }, this.opts.requestTimeoutMs);
-      timer.unref?.();
-      this.#internal.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      if (!this.opts.sendToChild({ jsonrpc: '2.0', id, method, params })) {
-        this.#internal.delete(id);
-        clearTimeout(timer);
-        resolve(errorResponse(id, INTERNAL_ERROR, 'MCP server process is not running'));
-      }
-    });
   }
 }

@@ -6,6 +6,11 @@ import { acknowledgement, filterMatches, honouredFilter, readFilter, stampSubscr
 interface Listen {
   exchange: Exchange;
   filter: SubscriptionFilter;
+  /**
+   * Notifications matched before the acknowledgement (undefined after it): the child may send an
+   * update in the same read as its `resources/subscribe` answer, before the acknowledgement is out.
+   */
+  early: JsonRpcNotification[] | undefined;
 }
 
 /**
@@ -30,8 +35,9 @@ export class ListenBridge {
   /** Opens one listen stream; returns its closer. The acknowledgement is the stream's first message. */
   open(params: unknown, exchange: Exchange, childCaps: JsonObject): () => void {
     const wanted = honouredFilter(readFilter(params), childCaps);
-    const listen: Listen = { exchange, filter: wanted };
+    const listen: Listen = { exchange, filter: wanted, early: [] };
     let closed = false;
+    this.#listens.add(listen);
     const uris = wanted.resourceSubscriptions ?? [];
     void Promise.all(uris.map(async (uri) => ((await this.#ref(uri)) ? uri : undefined))).then((ok) => {
       const honoured = ok.filter((u): u is string => u !== undefined);
@@ -40,13 +46,16 @@ export class ListenBridge {
         return;
       }
       if (wanted.resourceSubscriptions) listen.filter = { ...wanted, resourceSubscriptions: honoured };
-      this.#listens.add(listen);
       exchange.deliver(acknowledgement(listen.filter, exchange.id));
+      const early = listen.early ?? [];
+      listen.early = undefined;
+      for (const n of early) if (filterMatches(listen.filter, n)) exchange.deliver(stampSubscription(n, exchange.id));
     });
     return () => {
       if (closed) return;
       closed = true;
-      if (this.#listens.delete(listen)) for (const uri of listen.filter.resourceSubscriptions ?? []) this.#unref(uri);
+      // Before the acknowledgement the subscriptions are still being made: the callback above undoes them.
+      if (this.#listens.delete(listen) && listen.early === undefined) for (const uri of listen.filter.resourceSubscriptions ?? []) this.#unref(uri);
     };
   }
 
@@ -55,7 +64,8 @@ export class ListenBridge {
     let delivered = false;
     for (const listen of this.#listens) {
       if (!filterMatches(listen.filter, n)) continue;
-      listen.exchange.deliver(stampSubscription(n, listen.exchange.id));
+      if (listen.early) listen.early.push(n);
+      else listen.exchange.deliver(stampSubscription(n, listen.exchange.id));
       delivered = true;
     }
     return delivered;

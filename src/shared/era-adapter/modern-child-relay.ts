@@ -1,4 +1,5 @@
-import { isObject, SUBSCRIPTION_ID_KEY } from './envelope.js';
+import { isObject, SUBSCRIPTION_ID_KEY, type JsonObject } from './envelope.js';
+import { withCacheHints } from './translate.js';
 import { RelayBase } from './relay-base.js';
 import type { Call, Exchange, JsonRpcRequest } from './relay-types.js';
 import type { JsonRpcNotification, JsonRpcResponse } from '../jsonrpc.js';
@@ -20,9 +21,16 @@ export class ModernChildRelay extends RelayBase {
   }
 
   protected override onCallResponse(call: Call, response: JsonRpcResponse): void {
+    if (call.method === 'server/discover' && 'result' in response) return this.deliverResponse(call, response, (r) => this.#discover(r));
     if (call.method !== 'subscriptions/listen' || !('result' in response)) return this.deliverResponse(call, response);
     const id = call.exchange?.id;
     this.deliverResponse(call, response, (r) => ({ ...r, _meta: { ...(isObject(r._meta) ? r._meta : {}), [SUBSCRIPTION_ID_KEY]: id } }));
+  }
+
+  /** The child's discover result with the endpoint's versions (when configured) and valid cache hints. */
+  #discover(result: JsonObject): JsonObject {
+    const versions = this.opts.supportedVersions;
+    return withCacheHints(versions ? { ...result, supportedVersions: [...versions] } : result);
   }
 
   protected override onUnsolicited(n: JsonRpcNotification): void {

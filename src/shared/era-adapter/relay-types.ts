@@ -20,6 +20,12 @@ export interface RelayOptions {
   /** How long a call waiting for the client's `input_required` retry is kept (default: requestTimeoutMs). */
   inputTimeoutMs?: number;
   logger?: Logger;
+  /**
+   * The protocol versions the endpoint serves, advertised in `server/discover` (the proxy: 2026-07-28
+   * and the 2025 revisions, as in its `-32022` error). Default: 2026-07-28 only; a modern child's own
+   * list is kept when unset.
+   */
+  supportedVersions?: readonly string[];
 }
 
 /** A modern (2026-07-28) client's view of one child: requests in, related messages out. */

@@ -11,11 +11,20 @@ export const SERVER_REQUEST_CAPABILITY: Readonly<Record<string, string>> = {
   'roots/list': 'roots',
 };
 
-/** Client capabilities that change what a 2025-era server does after `initialize`. */
-const SERVER_VISIBLE_CAPABILITIES = ['sampling', 'elicitation', 'roots', 'experimental'];
-
 /** Results that must carry the SEP-2549 cache hints (`ttlMs`, `cacheScope`) in 2026-07-28. */
-export const CACHEABLE_METHODS: readonly string[] = ['tools/list', 'prompts/list', 'resources/list', 'resources/read', 'resources/templates/list'];
+export const CACHEABLE_METHODS: readonly string[] = ['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/read', 'resources/templates/list'];
+
+/**
+ * A cacheable result with the hints a 2026-07-28 client requires: the peer's own when valid, else the
+ * most conservative ones (`ttlMs: 0`, immediately stale; `cacheScope: "private"`, never shared across
+ * principals).
+ */
+export function withCacheHints(result: JsonObject): JsonObject {
+  const out: JsonObject = { ...result };
+  if (typeof out.ttlMs !== 'number' || !Number.isInteger(out.ttlMs) || out.ttlMs < 0) out.ttlMs = 0;
+  if (out.cacheScope !== 'public' && out.cacheScope !== 'private') out.cacheScope = 'private';
+  return out;
+}
 
 /**
  * A 2025-era result as a 2026-07-28 client requires it: with `resultType`, and on cacheable results
@@ -23,21 +32,23 @@ export const CACHEABLE_METHODS: readonly string[] = ['tools/list', 'prompts/list
  */
 export function completeResult(result: JsonObject, method?: string): JsonObject {
   const out: JsonObject = typeof result.resultType === 'string' ? { ...result } : { ...result, resultType: 'complete' };
-  if (method !== undefined && CACHEABLE_METHODS.includes(method)) {
-    if (typeof out.ttlMs !== 'number') out.ttlMs = 0;
-    if (out.cacheScope !== 'public' && out.cacheScope !== 'private') out.cacheScope = 'private';
-  }
-  return out;
+  return method !== undefined && CACHEABLE_METHODS.includes(method) && out.resultType === 'complete' ? withCacheHints(out) : out;
 }
 
-/** `server/discover` synthesised from a 2025-era child's `initialize` result. */
-export function discoverFromInitialize(init: JsonObject): JsonObject {
+/**
+ * `server/discover` synthesised from a 2025-era child's `initialize` result. `supportedVersions` are
+ * the versions the endpoint serves (the proxy: 2026-07-28 and the 2025 revisions, the same list as its
+ * `-32022` error); the cache hints are the conservative ones, a 2025 child giving none.
+ */
+export function discoverFromInitialize(init: JsonObject, supportedVersions: readonly string[] = [MODERN_PROTOCOL_VERSION]): JsonObject {
   const meta = isObject(init._meta) ? init._meta : {};
   return {
-    supportedVersions: [MODERN_PROTOCOL_VERSION],
+    supportedVersions: [...supportedVersions],
     capabilities: isObject(init.capabilities) ? init.capabilities : {},
     ...(typeof init.instructions === 'string' ? { instructions: init.instructions } : {}),
     resultType: 'complete',
+    ttlMs: 0,
+    cacheScope: 'private',
     _meta: { ...meta, ...(isObject(init.serverInfo) ? { [SERVER_INFO_KEY]: init.serverInfo } : {}) },
   };
 }
@@ -56,29 +67,6 @@ export function initializeFromDiscover(discover: JsonObject, requested: unknown,
     serverInfo,
     ...(typeof discover.instructions === 'string' ? { instructions: discover.instructions } : {}),
   };
-}
-
-/**
- * The capability paths a request declares that the child was not initialised with (empty: covered).
- * Only capabilities that change a 2025 server's behaviour count; declaring fewer is always fine.
- */
-export function uncoveredCapabilities(initialised: JsonObject, requested: JsonObject): string[] {
-  const missing: string[] = [];
-  const walk = (have: unknown, want: unknown, path: string): void => {
-    if (!isObject(want)) return;
-    for (const [key, value] of Object.entries(want)) {
-      const here = isObject(have) ? have[key] : undefined;
-      const at = path ? `${path}.${key}` : key;
-      if (here === undefined) missing.push(at);
-      else if (isObject(value)) walk(here, value, at);
-    }
-  };
-  for (const key of SERVER_VISIBLE_CAPABILITIES) {
-    if (requested[key] === undefined) continue;
-    if (initialised[key] === undefined) missing.push(key);
-    else walk(initialised[key], requested[key], key);
-  }
-  return missing;
 }
 
 /** The embedded form of a child's server→client request: method and params, without JSON-RPC framing or `_meta`. */
