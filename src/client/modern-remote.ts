@@ -14,6 +14,7 @@ import { ClientError } from '../shared/errors.js';
 import { errorResponse, INTERNAL_ERROR, isResponse, SERVER_ERROR, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest } from '../shared/jsonrpc.js';
 import type { Logger } from '../shared/logger.js';
 import type { FetchLike } from './fetch-types.js';
+import { jsonRpcErrorAnswer } from './http-error-body.js';
 import { classifyRemoteFailure } from './remote-failure.js';
 import { idKey } from './pending-requests.js';
 import { nextRetryDelay, realSleep, remoteGoneError, type RetryPolicy } from './retry-policy.js';
@@ -129,6 +130,11 @@ export class ModernRemote {
         return;
       } catch (error) {
         if (!this.#stillWanted(entry)) return;
+        const answer = jsonRpcErrorAnswer(error, entry.id);
+        if (answer) {
+          this.#inflight.delete(idKey(entry.id));
+          return this.#opts.onmessage(answer);
+        }
         const failure = classifyRemoteFailure(error, { hasSession: false, firstRequest: false });
         if (failure.kind !== 'unreachable') {
           this.#inflight.delete(idKey(entry.id));

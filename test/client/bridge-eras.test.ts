@@ -132,6 +132,28 @@ describe('mcp-client bridge, 2026-07-28 wire', () => {
   });
 });
 
+describe('mcp-client bridge, JSON-RPC errors a 2026-07-28 remote sends with an HTTP error status', () => {
+  it('a method-not-found answered with 404 reaches the local client as that -32601, not as a transport failure', async () => {
+    const proxy = await startModernProxy('legacy');
+    const raw = spawnRawBridge([proxy.url]);
+    try {
+      const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' } };
+      raw.send({ jsonrpc: '2.0', id: 'gone', method: 'ping', params: { _meta: envelope } });
+      raw.send({ jsonrpc: '2.0', id: 'vendor', method: 'vendor/unknown', params: { _meta: envelope } });
+      const removed = await raw.waitFor((m) => m.id === 'gone');
+      const unknown = await raw.waitFor((m) => m.id === 'vendor');
+      expect(removed.error).toMatchObject({ code: -32601 });
+      expect(unknown.error).toMatchObject({ code: -32601 });
+      expect(JSON.stringify([removed, unknown])).not.toContain('mcp-client:');
+    } finally {
+      raw.child.stdin.end();
+      await raw.exited;
+      await stopRawBridge(raw);
+      await proxy.close();
+    }
+  });
+});
+
 describe('mcp-client bridge, principal isolation behind mcp-proxy', () => {
   let proxy: Awaited<ReturnType<typeof startModernProxy>>;
   beforeAll(async () => {
