@@ -68,7 +68,7 @@ describe('request flags through the binary', () => {
   it('a flow-owned --authorize-param is a usage error (exit 2)', async () => {
     const run = await runClientOnce(['--login', '--authorize-param', 'redirect_uri=http://evil', 'http://127.0.0.1:9/mcp']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--authorize-param cannot set \\"redirect_uri\\"');
+    expect(run.stderr).toContain('--authorize-param cannot set "redirect_uri"');
   });
 
   it('--logout revokes both tokens at the AS (RFC 7009), then forgets them', async () => {
