@@ -11,9 +11,9 @@
  * Everything that talks HTTP to the MCP server (bridge, shell commands) gets the result.
  */
 
-import type { FetchLike } from '../client/fetch-types.js';
-import { createHttpFetch, type ProxySettings } from '../client/http-fetch.js';
-import { buildStaticHeaders, withHeaders } from '../client/request-headers.js';
+import type { FetchLike } from '../client/http/fetch-types.js';
+import { createHttpFetch, type ProxySettings } from '../client/http/http-fetch.js';
+import { buildStaticHeaders, withHeaders } from '../client/http/request-headers.js';
 import type { ClientOptions, Env } from './client-options.js';
 
 export interface ClientFetchDeps {

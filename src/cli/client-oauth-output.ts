@@ -1,6 +1,6 @@
 /** How mcp-client's OAuth layer talks to a person: login progress (ink on a TTY, log lines otherwise) and command output. */
-import { devicePromptLine } from '../oauth/device-flow.js';
-import type { LoginProgressEvent, ProgressListener } from '../oauth/progress.js';
+import { devicePromptLine } from '../oauth/flow/device-flow.js';
+import type { LoginProgressEvent, ProgressListener } from '../oauth/flow/progress.js';
 import type { TokenStatus } from '../oauth/oauth-client.js';
 import type { Logger } from '../shared/logger.js';
 import { REDACTED } from '../shared/redact.js';

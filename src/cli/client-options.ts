@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ClientError } from '../shared/errors.js';
 import { isLogLevel, type LogLevel } from '../shared/logger.js';
-import type { ListKind } from '../client/list-command.js';
-import type { ProtocolMode } from '../client/era-route.js';
-import type { TransportMode } from '../client/remote-channel.js';
+import type { ListKind } from '../client/commands/list-command.js';
+import type { ProtocolMode } from '../client/routes/era-route.js';
+import type { TransportMode } from '../client/remote/remote-channel.js';
 import { OAUTH_ENV, registerOAuthOptions, type OAuthRawFlags } from './client-oauth.js';
 import { flagOrEnvBoolean, type Env } from './flag-values.js';
 

@@ -3,10 +3,10 @@
  * --json, JSON goes to stdout. Tool results: text on stdout (stderr when isError), or raw JSON.
  */
 
-import type { CallOutcome } from '../client/call-command.js';
-import { formatCallResult } from '../client/call-output.js';
-import type { Listing } from '../client/list-command.js';
-import { listingRows } from '../client/listing-rows.js';
+import type { CallOutcome } from '../client/commands/call-command.js';
+import { formatCallResult } from '../client/commands/call-output.js';
+import type { Listing } from '../client/commands/list-command.js';
+import { listingRows } from '../client/commands/listing-rows.js';
 
 export interface OutputStreams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };

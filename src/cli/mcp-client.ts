@@ -6,21 +6,21 @@
 
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import { runEraBridge } from '../client/era-bridge.js';
-import { runCall } from '../client/call-command.js';
-import { connectClient } from '../client/connect-client.js';
-import { createFileEraCache, type EraCache } from '../client/era-cache.js';
-import { listAll } from '../client/list-command.js';
-import { DEFAULT_RETRY_POLICY } from '../client/retry-policy.js';
-import { checkServerUrl } from '../client/url-policy.js';
-import { toUserError } from '../client/remote-failure.js';
+import { runEraBridge } from '../client/routes/era-bridge.js';
+import { runCall } from '../client/commands/call-command.js';
+import { connectClient } from '../client/remote/connect-client.js';
+import { createFileEraCache, type EraCache } from '../client/remote/era-cache.js';
+import { listAll } from '../client/commands/list-command.js';
+import { DEFAULT_RETRY_POLICY } from '../client/remote/retry-policy.js';
+import { checkServerUrl } from '../client/http/url-policy.js';
+import { toUserError } from '../client/remote/remote-failure.js';
 import { createLogger, type Logger, type LogLevel } from '../shared/logger.js';
 import { loadEnvironment } from './client-env.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './client-exit-codes.js';
 import { buildClientFetch, type ClientFetch } from './client-fetch.js';
 import { createShutdown, type Shutdown } from './client-shutdown.js';
 import { createOAuthFetch, resolveOAuthCliOptions, runOAuthCommand, type OAuthDeps } from './client-oauth.js';
-import type { FetchLike } from '../client/fetch-types.js';
+import type { FetchLike } from '../client/http/fetch-types.js';
 import { ENV, packageVersion, parseArgv, resolveClientOptions, type ClientOptions, type Env } from './client-options.js';
 import { printCallResult, printListing, type OutputStreams } from './client-output.js';
 

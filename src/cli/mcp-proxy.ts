@@ -5,10 +5,10 @@
  */
 
 import { createRequire } from 'node:module';
-import { startProxy, type RunningProxy } from '../proxy/http-server.js';
-import { createModernHandler } from '../proxy/modern-handler.js';
+import { startProxy, type RunningProxy } from '../proxy/server.js';
+import { createModernHandler } from '../proxy/stateless/modern-handler.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from '../proxy/proxy-options.js';
-import { checkChildStarts } from '../proxy/start-check.js';
+import { checkChildStarts } from '../proxy/child/start-check.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { buildEdgeAuth } from './proxy-auth.js';
 import { parseProxyArgs, UsageError, type ProxyCliOptions } from './proxy-args.js';
@@ -117,7 +117,7 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
     // Metrics (and prom-client) only when asked for; the sources are bound once the proxy runs.
     let sources = { sessions: (): number => 0, children: (): number => 0 };
     if (cli.metrics) {
-      const { createPrometheusMetrics } = await import('../proxy/metrics.js');
+      const { createPrometheusMetrics } = await import('../proxy/telemetry/metrics.js');
       const metrics = createPrometheusMetrics({ sessions: () => sources.sessions(), children: () => sources.children() });
       options = { ...options, metrics, child: { ...options.child, onTraffic: (direction, bytes) => metrics.bytes(direction, bytes) } };
     }

@@ -1,5 +1,5 @@
-import { parseNpxInvocation } from '../proxy/npx-command.js';
-import { resolveNpx } from '../proxy/npx-resolve.js';
+import { parseNpxInvocation } from '../proxy/child/npx-command.js';
+import { resolveNpx } from '../proxy/child/npx-resolve.js';
 import type { ProxyOptions } from '../proxy/proxy-options.js';
 import type { Logger } from '../shared/logger.js';
 import type { ProxyCliOptions } from './proxy-args.js';

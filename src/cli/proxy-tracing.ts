@@ -1,4 +1,4 @@
-import type { TraceSink } from '../proxy/tracing-sink.js';
+import type { TraceSink } from '../proxy/telemetry/tracing-sink.js';
 import type { EnvMap } from './proxy-environment.js';
 import { UsageError } from './proxy-args.js';
 
@@ -50,6 +50,6 @@ export function otelSettings(env: EnvMap): OtelSettings | undefined {
 /** Loads the OpenTelemetry SDK only when an endpoint is configured. */
 export async function loadTracing(settings: OtelSettings | undefined, version: string): Promise<TraceSink | undefined> {
   if (!settings) return undefined;
-  const { createOtlpTracing } = await import('../proxy/tracing.js');
+  const { createOtlpTracing } = await import('../proxy/telemetry/tracing.js');
   return createOtlpTracing({ ...settings, serviceVersion: version });
 }

@@ -3,15 +3,15 @@
  * plus the commands behind --login, --logout, --token and RFC 7592 client management.
  */
 import { OAuthFlowError } from '../shared/errors.js';
-import type { CredentialState } from './credential-state.js';
+import type { CredentialState } from './store/credential-state.js';
 import { resolveOptions, type OAuthClientOptions } from './options.js';
 import { timedFetch, type FetchLike, type HttpContext } from './http.js';
 import { classifyRejection, isExpiring } from './refresh-policy.js';
-import { revokeStoredTokens } from './revocation.js';
+import { revokeStoredTokens } from './grants/revocation.js';
 import { MAX_AUTHORIZATION_ATTEMPTS } from './scope.js';
-import { deleteRegistration, readRegistration, storedClientFrom, updateRegistration } from './registration.js';
+import { deleteRegistration, readRegistration, storedClientFrom, updateRegistration } from './grants/registration.js';
 import { createTokenSession } from './token-session.js';
-import { parseBearerChallenge } from './www-authenticate.js';
+import { parseBearerChallenge } from './discovery/www-authenticate.js';
 
 export type { OAuthClientOptions } from './options.js';
 

@@ -2,13 +2,13 @@
 import { fetch as undiciFetch } from 'undici';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { OAuthFlowError } from '../shared/errors.js';
-import { createSystemBrowserOpener, type OpenBrowser } from './browser.js';
-import { clientCredentialsProblem } from './client-credentials.js';
-import type { CredentialStore } from './credential-state.js';
-import { createEnvFileStore, type EnvParser } from './env-file-store.js';
+import { createSystemBrowserOpener, type OpenBrowser } from './flow/browser.js';
+import { clientCredentialsProblem } from './grants/client-credentials.js';
+import type { CredentialStore } from './store/credential-state.js';
+import { createEnvFileStore, type EnvParser } from './store/env-file-store.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, type FetchLike } from './http.js';
-import { createJsonTokenStore } from './json-token-store.js';
-import type { ProgressListener } from './progress.js';
+import { createJsonTokenStore } from './store/json-token-store.js';
+import type { ProgressListener } from './flow/progress.js';
 import { DEFAULT_EXPIRY_SKEW_MS } from './refresh-policy.js';
 
 export interface OAuthClientOptions {

@@ -2,7 +2,7 @@
  * When to use, refresh or replace a token, and how often to retry. Pure functions of their inputs (time is
  * passed in), unit-tested without mocks.
  */
-import type { BearerChallenge } from './www-authenticate.js';
+import type { BearerChallenge } from './discovery/www-authenticate.js';
 
 export interface TokenSet {
   access_token: string;

@@ -5,20 +5,20 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OAuthFlowError, isOAuthFlowError } from '../shared/errors.js';
-import { runLogin, type LoginResult } from './authorize.js';
-import { runClientCredentials } from './client-credentials.js';
-import { runDeviceLogin } from './device-flow.js';
-import { staticAuthMethod, type ClientIdentity } from './client-identity.js';
-import type { CredentialState, StoredTokens } from './credential-state.js';
-import { discoverAuthorizationServer, discoverProtectedResource, type AuthorizationServerInfo, type ProtectedResourceInfo } from './discovery.js';
-import { withFileLock } from './file-lock.js';
+import { runLogin, type LoginResult } from './flow/authorize.js';
+import { runClientCredentials } from './grants/client-credentials.js';
+import { runDeviceLogin } from './flow/device-flow.js';
+import { staticAuthMethod, type ClientIdentity } from './grants/client-identity.js';
+import type { CredentialState, StoredTokens } from './store/credential-state.js';
+import { discoverAuthorizationServer, discoverProtectedResource, type AuthorizationServerInfo, type ProtectedResourceInfo } from './discovery/discovery.js';
+import { withFileLock } from './store/file-lock.js';
 import type { HttpContext } from './http.js';
 import type { ResolvedOptions } from './options.js';
 import { classifyRefreshFailure, decideTokenAction, MAX_REFRESH_ATTEMPTS, retryDelayMs } from './refresh-policy.js';
 import { scopeSatisfies, selectScope } from './scope.js';
 import { createSingleFlight } from './single-flight.js';
-import { configurationFor, refreshGrant } from './token-grants.js';
-import type { BearerChallenge } from './www-authenticate.js';
+import { configurationFor, refreshGrant } from './grants/token-grants.js';
+import type { BearerChallenge } from './discovery/www-authenticate.js';
 
 export interface TokenNeed {
   /** The resource server refused this access token. */

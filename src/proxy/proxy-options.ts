@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
-import type { ChildCommand } from './child-process.js';
-import type { MetricsSink } from './metrics-sink.js';
-import type { TraceSink } from './tracing-sink.js';
+import type { ChildCommand } from './child/child-process.js';
+import type { MetricsSink } from './telemetry/metrics-sink.js';
+import type { TraceSink } from './telemetry/tracing-sink.js';
 
 /** The outcome of authenticating one HTTP request at the edge. */
 export type EdgeAuthResult =

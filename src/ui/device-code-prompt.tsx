@@ -1,6 +1,6 @@
 /** Presentational ink view of a device sign-in (RFC 8628): where to go and which code to enter. */
 import { Box, Text } from 'ink';
-import type { DevicePrompt } from '../oauth/progress.js';
+import type { DevicePrompt } from '../oauth/flow/progress.js';
 
 export interface DeviceCodePromptProps {
   prompt: DevicePrompt;

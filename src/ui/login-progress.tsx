@@ -1,6 +1,6 @@
 /** Presentational ink view of the OAuth login steps (discovering, registering, waiting for the browser, done). */
 import { Box, Text } from 'ink';
-import type { LoginProgressEvent, LoginStep } from '../oauth/progress.js';
+import type { LoginProgressEvent, LoginStep } from '../oauth/flow/progress.js';
 import { DeviceCodePrompt } from './device-code-prompt.js';
 
 const ORDER: LoginStep[] = ['discovering', 'registering', 'waiting-for-browser', 'waiting-for-device', 'exchanging', 'done'];

@@ -4,7 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { render } from 'ink';
-import type { LoginProgressEvent } from '../oauth/progress.js';
+import type { LoginProgressEvent } from '../oauth/flow/progress.js';
 import { LoginProgressView } from './login-progress.js';
 
 export interface LoginProgressRenderer {

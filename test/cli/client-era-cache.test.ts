@@ -8,7 +8,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileEraCache } from '../../src/client/era-cache.js';
+import { createFileEraCache } from '../../src/client/remote/era-cache.js';
 import { startBridge } from '../helpers/client-bridge.js';
 import { runClientOnce } from '../helpers/client-run.js';
 import { startTestServer, type TestServer } from '../helpers/client-test-server.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createServer as createTcpServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runClientOnce } from '../helpers/client-run.js';
-import { serverStorePaths } from '../../src/oauth/json-token-store.js';
+import { serverStorePaths } from '../../src/oauth/store/json-token-store.js';
 import { baseEnv, CLIENT_BIN, freePort, isAlive } from '../helpers/client-bridge.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oauth-authorization-server.js';
 import { startProtectedMcp, type ProtectedMcp } from '../helpers/oauth-protected-mcp.js';

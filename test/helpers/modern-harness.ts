@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { startProxy, type RunningProxy } from '../../src/proxy/http-server.js';
-import { createModernHandler, type ChildEraSetting, type ModernRequestHandler } from '../../src/proxy/modern-handler.js';
+import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
+import { createModernHandler, type ChildEraSetting, type ModernRequestHandler } from '../../src/proxy/stateless/modern-handler.js';
 import { PROXY_DEFAULTS, type EdgeAuthenticator, type ProxyOptions } from '../../src/proxy/proxy-options.js';
-import { ChildEraCache } from '../../src/proxy/child-era-probe.js';
+import { ChildEraCache } from '../../src/proxy/child/child-era-probe.js';
 import { FIXTURE, memoryLogger } from './proxy-harness.js';
 
 export const MODERN_FIXTURE = fileURLToPath(new URL('../fixtures/modern-server.mjs', import.meta.url));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { createOAuthClient, type OAuthClient, type OAuthClientOptions } from '../../src/oauth/oauth-client.js';
-import type { LoginProgressEvent } from '../../src/oauth/progress.js';
+import type { LoginProgressEvent } from '../../src/oauth/flow/progress.js';
 import { startAuthorizationServer, type AuthorizationServerOptions, type TestAuthorizationServer } from './oauth-authorization-server.js';
 import { createHeadlessBrowser, type HeadlessBrowser, type HeadlessBrowserOptions } from './oauth-browser.js';
 import { startProtectedMcp, type ProtectedMcp } from './oauth-protected-mcp.js';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { startProxy, type RunningProxy } from '../../src/proxy/http-server.js';
+import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from '../../src/proxy/proxy-options.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 

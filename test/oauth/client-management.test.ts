@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverStorePaths } from '../../src/oauth/json-token-store.js';
+import { serverStorePaths } from '../../src/oauth/store/json-token-store.js';
 import { isOAuthFlowError } from '../../src/shared/errors.js';
 import { callTool, startOAuthFixture, type OAuthFixture } from '../helpers/oauth-fixture.js';
 

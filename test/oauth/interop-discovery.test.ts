@@ -4,7 +4,7 @@
  * migration, every RFC 9207 `iss` mode, and metadata whose issuer is not the one it was discovered for.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { issRefusal } from '../../src/oauth/authorize.js';
+import { issRefusal } from '../../src/oauth/flow/authorize.js';
 import { isOAuthFlowError } from '../../src/shared/errors.js';
 import { startMinimalAuthorizationServer, type MinimalAs, type MinimalAsOptions } from '../helpers/minimal-authorization-server.js';
 import { startMinimalFixture, type MinimalFixture } from '../helpers/minimal-oauth-fixture.js';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverStorePaths } from '../../src/oauth/json-token-store.js';
+import { serverStorePaths } from '../../src/oauth/store/json-token-store.js';
 import { callTool, startOAuthFixture, type OAuthFixture } from '../helpers/oauth-fixture.js';
 
 let fx: OAuthFixture;

@@ -1,10 +1,10 @@
 /** Pure decisions behind the interop behaviours: auth methods, registration tolerance, defaults, flag parsing. */
 import { describe, expect, it } from 'vitest';
 import { parseAuthorizeParams, resolveRequestOptions } from '../../src/cli/client-oauth-request-flags.js';
-import { registeredAuthMethod } from '../../src/oauth/client-identity.js';
-import { defaultEndpointsMetadata } from '../../src/oauth/discovery.js';
+import { registeredAuthMethod } from '../../src/oauth/grants/client-identity.js';
+import { defaultEndpointsMetadata } from '../../src/oauth/discovery/discovery.js';
 import { classifyRefreshFailure } from '../../src/oauth/refresh-policy.js';
-import { chooseRegistrationAuthMethod, storedClientFrom } from '../../src/oauth/registration.js';
+import { chooseRegistrationAuthMethod, storedClientFrom } from '../../src/oauth/grants/registration.js';
 import { isClientError, isOAuthFlowError } from '../../src/shared/errors.js';
 
 const thrown = (fn: () => unknown): unknown => {

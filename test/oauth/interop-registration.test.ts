@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { basicCredentialPart } from '../../src/oauth/client-identity.js';
+import { basicCredentialPart } from '../../src/oauth/grants/client-identity.js';
 import { isOAuthFlowError } from '../../src/shared/errors.js';
 import type { AuthMethod, MinimalAsOptions } from '../helpers/minimal-authorization-server.js';
 import { startMinimalFixture, type MinimalFixture } from '../helpers/minimal-oauth-fixture.js';

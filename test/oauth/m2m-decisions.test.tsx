@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderToString } from 'ink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseM2mMethod, clientCredentialsProblem } from '../../src/oauth/client-credentials.js';
-import { algorithmFor, loadClientKey } from '../../src/oauth/client-key.js';
-import { devicePromptFrom, devicePromptLine, isDeviceRegistration } from '../../src/oauth/device-flow.js';
-import { DEVICE_CODE_GRANT } from '../../src/oauth/registration.js';
+import { chooseM2mMethod, clientCredentialsProblem } from '../../src/oauth/grants/client-credentials.js';
+import { algorithmFor, loadClientKey } from '../../src/oauth/grants/client-key.js';
+import { devicePromptFrom, devicePromptLine, isDeviceRegistration } from '../../src/oauth/flow/device-flow.js';
+import { DEVICE_CODE_GRANT } from '../../src/oauth/grants/registration.js';
 import { isOAuthFlowError } from '../../src/shared/errors.js';
 import { LoginProgressView } from '../../src/ui/login-progress.js';
 

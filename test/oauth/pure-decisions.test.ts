@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isBrowserSafeUrl, isSecureEndpoint, assertSecureEndpoint, isLoopbackHost } from '../../src/oauth/url-safety.js';
-import { parseBearerChallenge } from '../../src/oauth/www-authenticate.js';
-import { authorizationServerMetadataUrls, issuerMatches, protectedResourceMetadataUrls, resourceCovers } from '../../src/oauth/discovery-urls.js';
+import { isBrowserSafeUrl, isSecureEndpoint, assertSecureEndpoint, isLoopbackHost } from '../../src/oauth/discovery/url-safety.js';
+import { parseBearerChallenge } from '../../src/oauth/discovery/www-authenticate.js';
+import { authorizationServerMetadataUrls, issuerMatches, protectedResourceMetadataUrls, resourceCovers } from '../../src/oauth/discovery/discovery-urls.js';
 import { scopeSatisfies, selectScope } from '../../src/oauth/scope.js';
 import { classifyRefreshFailure, classifyRejection, decideTokenAction, isExpiring, retryDelayMs } from '../../src/oauth/refresh-policy.js';
-import { chooseIdentitySource, staticAuthMethod } from '../../src/oauth/client-identity.js';
-import { chooseRegistrationAuthMethod, parseClientPatch } from '../../src/oauth/registration.js';
-import { callbackPage, escapeHtml } from '../../src/oauth/callback-page.js';
+import { chooseIdentitySource, staticAuthMethod } from '../../src/oauth/grants/client-identity.js';
+import { chooseRegistrationAuthMethod, parseClientPatch } from '../../src/oauth/grants/registration.js';
+import { callbackPage, escapeHtml } from '../../src/oauth/flow/callback-page.js';
 import { isOAuthFlowError } from '../../src/shared/errors.js';
 
 describe('URL safety', () => {

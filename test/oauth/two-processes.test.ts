@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processIsAlive } from '../../src/oauth/file-lock.js';
+import { processIsAlive } from '../../src/oauth/store/file-lock.js';
 import { bundleClientProcess, runClientProcess } from '../helpers/oauth-child-process.js';
 import { callTool, startOAuthFixture, type OAuthFixture } from '../helpers/oauth-fixture.js';
 

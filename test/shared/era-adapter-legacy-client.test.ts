@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChildProcess } from '../../src/proxy/child-process.js';
-import { LegacyClientAdapter } from '../../src/shared/era-adapter/legacy-client-adapter.js';
+import { ChildProcess } from '../../src/proxy/child/child-process.js';
+import { LegacyClientAdapter } from '../../src/relay/eras/legacy-client-on-modern-peer.js';
 import type { JsonRpcMessage } from '../../src/shared/jsonrpc.js';
 import { MODERN_FIXTURE } from '../helpers/modern-harness.js';
 import { alive, memoryLogger, waitFor } from '../helpers/proxy-harness.js';

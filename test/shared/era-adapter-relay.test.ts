@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonRpcMessage, JsonRpcRequest } from '../../src/shared/jsonrpc.js';
-import { ADAPTER_CLIENT_CAPABILITIES } from '../../src/shared/era-adapter/client-capabilities.js';
-import { LegacyChildRelay } from '../../src/shared/era-adapter/legacy-child-relay.js';
-import { ModernChildRelay } from '../../src/shared/era-adapter/modern-child-relay.js';
-import type { Exchange } from '../../src/shared/era-adapter/relay-types.js';
+import { ADAPTER_CLIENT_CAPABILITIES } from '../../src/relay/eras/client-capabilities.js';
+import { LegacyChildRelay } from '../../src/relay/eras/modern-client-on-legacy-peer.js';
+import { ModernChildRelay } from '../../src/relay/eras/modern-passthrough.js';
+import type { Exchange } from '../../src/relay/eras/relay-types.js';
 
 const CAPS = { sampling: {} };
 const env = (caps: Record<string, unknown> = CAPS): Record<string, unknown> => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ListenChain } from '../../src/shared/era-adapter/listen-chain.js';
+import { ListenChain } from '../../src/relay/eras/listen-chain.js';
 import type { JsonRpcMessage } from '../../src/shared/jsonrpc.js';
 
 const SUB = 'io.modelcontextprotocol/subscriptionId';

@@ -1,6 +1,6 @@
 /** Resource-server side: read the authorization server's metadata once (for jwks_uri and the RFC 9728 document). */
-import { authorizationServerMetadataUrls, issuerMatches } from '../../oauth/discovery-urls.js';
-import { assertSecureEndpoint } from '../../oauth/url-safety.js';
+import { authorizationServerMetadataUrls, issuerMatches } from '../../oauth/discovery/discovery-urls.js';
+import { assertSecureEndpoint } from '../../oauth/discovery/url-safety.js';
 import { readJsonObject, timedFetch, type HttpContext } from '../../oauth/http.js';
 import { OAuthFlowError } from '../../shared/errors.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthGuard } from '../../../src/proxy/auth/auth-guard.js';
 import { isProxyError } from '../../../src/shared/errors.js';
-import { parseBearerChallenge } from '../../../src/oauth/www-authenticate.js';
+import { parseBearerChallenge } from '../../../src/oauth/discovery/www-authenticate.js';
 import { startOAuthFixture, type OAuthFixture } from '../../helpers/oauth-fixture.js';
 
 describe('bearer mode (static tokens)', () => {

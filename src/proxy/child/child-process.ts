@@ -1,0 +1,195 @@
+import type { Readable, Writable } from 'node:stream';
+import { execa, type Result } from 'execa';
+import { ProxyError } from '../../shared/errors.js';
+import { isMessage, type JsonRpcMessage } from '../../shared/jsonrpc.js';
+import { LineFramer } from '../../shared/line-framer.js';
+import type { Logger } from '../../shared/logger.js';
+import { killProcessGroup } from './process-group.js';
+
+export interface ChildCommand {
+  command: string;
+  args: readonly string[];
+  /** Extra variables, applied over the inherited environment (or alone, without pass-env). */
+  env: Record<string, string>;
+  /** Inherit the proxy's environment. */
+  passEnv: boolean;
+  /** The proxy's environment as read by the CLI layer (only used when passEnv). */
+  baseEnv: Record<string, string | undefined>;
+  cwd?: string;
+  shell: boolean;
+  /** Observes the bytes written to the child's stdin and read from its stdout (metrics). */
+  onTraffic?: (direction: 'to_child' | 'to_client', bytes: number) => void;
+}
+
+export interface ChildOptions extends ChildCommand {
+  maxLineBytes: number;
+  killGraceMs: number;
+  logger: Logger;
+  stderrTailLines?: number;
+}
+
+export interface ChildExit {
+  code: number | null;
+  signal: string | null;
+  stderrTail: string[];
+  /** Set when the child could not be started at all. */
+  spawnError?: ProxyError;
+}
+
+/** The part of execa's subprocess this module uses (pipes are always on). */
+interface SpawnedChild extends PromiseLike<Result> {
+  pid?: number;
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+}
+
+/** Minimal environment for a child that does not inherit ours: enough to find and run an interpreter. */
+const ESSENTIAL_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'TMPDIR', 'LANG', 'SYSTEMROOT', 'NODE_EXTRA_CA_CERTS'];
+
+function childEnv(cmd: ChildCommand): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cmd.baseEnv)) {
+    if (v === undefined) continue;
+    if (cmd.passEnv || ESSENTIAL_ENV.includes(k)) out[k] = v;
+  }
+  return { ...out, ...cmd.env };
+}
+
+/**
+ * One stdio MCP server process. Speaks newline-delimited JSON on its pipes, lives in its own process
+ * group so its whole tree can be ended, and reports its exit once with the last stderr lines.
+ */
+export class ChildProcess {
+  onmessage?: (message: JsonRpcMessage) => void;
+  readonly exited: Promise<ChildExit>;
+  #proc: SpawnedChild | undefined;
+  #alive = true;
+  #stderrTail: string[] = [];
+  readonly #opts: ChildOptions;
+  #log: Logger;
+
+  constructor(opts: ChildOptions) {
+    this.#opts = opts;
+    this.#log = opts.logger;
+    let resolveExit!: (e: ChildExit) => void;
+    this.exited = new Promise((r) => (resolveExit = r));
+    try {
+      this.#proc = execa(opts.command, [...opts.args], {
+        stdin: 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        buffer: false,
+        reject: false,
+        detached: true,
+        cleanup: true,
+        shell: opts.shell,
+        cwd: opts.cwd,
+        env: childEnv(opts),
+        extendEnv: false,
+        encoding: 'buffer',
+      }) as unknown as SpawnedChild;
+    } catch (cause) {
+      this.#alive = false;
+      const spawnError = new ProxyError('CHILD_SPAWN_FAILED', `could not start ${opts.command}`, { cause });
+      resolveExit({ code: null, signal: null, stderrTail: [], spawnError });
+      return;
+    }
+    const proc: SpawnedChild = this.#proc;
+    const framer = new LineFramer({
+      maxLineBytes: opts.maxLineBytes,
+      onLine: (line) => this.#onStdoutLine(line),
+      onOversize: (bytes) => this.#log.error('child stdout line over the size cap dropped', { bytes, maxLineBytes: opts.maxLineBytes }),
+      jsonOnly: true,
+      onNonJson: (prefix, bytes) => this.#log.warn('non-JSON line on child stdout dropped', { line: prefix, bytes }),
+    });
+    const traffic = opts.onTraffic;
+    if (traffic) proc.stdout.on('data', (chunk: Buffer) => traffic('to_client', chunk.length));
+    proc.stdout.on('data', (chunk: Buffer) => framer.push(chunk));
+    proc.stdout.on('end', () => framer.end());
+    const errFramer = new LineFramer({
+      maxLineBytes: 64 * 1024,
+      onLine: (line) => this.#onStderrLine(line),
+      onOversize: (bytes) => this.#onStderrLine(`[${bytes} bytes of stderr without newline]`),
+    });
+    proc.stderr.on('data', (chunk: Buffer) => errFramer.push(chunk));
+    proc.stderr.on('end', () => errFramer.end());
+    // A write after the child died raises EPIPE on stdin; the exit path reports the death.
+    proc.stdin.on('error', (error) => this.#log.debug('child stdin error', { error }));
+    void proc.then((result) => {
+      this.#alive = false;
+      const spawnError = result.failed && result.exitCode === undefined && !result.signal && !result.isTerminated
+        ? new ProxyError('CHILD_SPAWN_FAILED', `could not start ${opts.command}: ${result.shortMessage}`, { cause: result.cause })
+        : undefined;
+      // The leader is gone; end any grandchildren it left in its group.
+      if (proc.pid !== undefined) killProcessGroup(proc.pid, 'SIGKILL');
+      resolveExit({
+        code: result.exitCode ?? null,
+        signal: result.signal ?? null,
+        stderrTail: this.#stderrTail,
+        ...(spawnError ? { spawnError } : {}),
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#proc?.pid;
+  }
+
+  /** A prewarmed child joins a session: its log lines carry the session's bindings from now on. */
+  useLogger(logger: Logger): void {
+    this.#log = logger;
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** Writes one message; returns false if the child is gone. */
+  send(message: JsonRpcMessage): boolean {
+    const stdin = this.#proc?.stdin;
+    if (!this.#alive || !stdin || stdin.destroyed) return false;
+    const line = `${JSON.stringify(message)}\n`;
+    stdin.write(line);
+    this.#opts.onTraffic?.('to_child', Buffer.byteLength(line));
+    return true;
+  }
+
+  /** Ends the child's whole process tree: close stdin and SIGTERM the group, SIGKILL after the grace period. */
+  async stop(): Promise<ChildExit> {
+    const proc = this.#proc;
+    if (proc && this.#alive && proc.pid !== undefined) {
+      const pid = proc.pid;
+      proc.stdin.end();
+      killProcessGroup(pid, 'SIGTERM');
+      const timer = setTimeout(() => killProcessGroup(pid, 'SIGKILL'), this.#opts.killGraceMs);
+      timer.unref();
+      const exit = await this.exited;
+      clearTimeout(timer);
+      return exit;
+    }
+    return this.exited;
+  }
+
+  #onStdoutLine(line: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      this.#log.warn('non-JSON line on child stdout dropped', { line: line.slice(0, 200) });
+      return;
+    }
+    const messages = Array.isArray(parsed) ? parsed : [parsed];
+    for (const m of messages) {
+      if (isMessage(m)) this.onmessage?.(m);
+      else this.#log.warn('non-JSON-RPC value on child stdout dropped', { line: line.slice(0, 200) });
+    }
+  }
+
+  #onStderrLine(line: string): void {
+    const max = this.#opts.stderrTailLines ?? 20;
+    this.#stderrTail.push(line);
+    if (this.#stderrTail.length > max) this.#stderrTail.shift();
+    this.#log.info('child stderr', { stderr: line });
+  }
+}

@@ -1,0 +1,46 @@
+import { classifyInboundRequest, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
+import type { IncomingMessage } from 'node:http';
+import { UNSUPPORTED_PROTOCOL_VERSION } from '../../relay/eras/protocol.js';
+import { supportedVersions } from '../../relay/eras/supported-versions.js';
+import { errorResponse, type JsonRpcErrorResponse } from '../../shared/jsonrpc.js';
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Classifies a request into the 2025 era (sessions), the 2026-07-28 era (stateless), or a ladder rejection. */
+export function classifyRequest(req: IncomingMessage, body: unknown): InboundClassificationOutcome {
+  return classifyInboundRequest({
+    httpMethod: (req.method ?? 'GET').toUpperCase(),
+    protocolVersionHeader: header(req, 'mcp-protocol-version'),
+    mcpMethodHeader: header(req, 'mcp-method'),
+    mcpNameHeader: header(req, 'mcp-name'),
+    ...(body !== undefined ? { body } : {}),
+  });
+}
+
+/** The id to echo on an error about this body: its id when it is a single request, else null. */
+export function echoId(body: unknown): string | number | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const id = (body as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
+}
+
+export function requestedVersion(req: IncomingMessage, body: unknown): string | undefined {
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
+  const fromBody = meta?.['io.modelcontextprotocol/protocolVersion'];
+  return typeof fromBody === 'string' ? fromBody : header(req, 'mcp-protocol-version');
+}
+
+/**
+ * The spec's answer to a request in a revision this endpoint does not serve: -32022 listing what it
+ * does serve. An SDK client negotiating with `versionNegotiation: {mode: 'auto'}` falls back to the
+ * 2025 `initialize` handshake when the list has no modern revision.
+ */
+export function unsupportedVersionError(id: string | number | null, requested: string | undefined): JsonRpcErrorResponse {
+  return errorResponse(id, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${requested ?? 'unknown'}`, {
+    supported: supportedVersions(false),
+    requested,
+  });
+}

@@ -1,0 +1,90 @@
+import { INTERNAL_ERROR, type JsonRpcRequest } from '../../shared/jsonrpc.js';
+import type { Logger } from '../../shared/logger.js';
+import { LegacyChildRelay } from '../../relay/eras/modern-client-on-legacy-peer.js';
+import { ModernChildRelay } from '../../relay/eras/modern-passthrough.js';
+import type { Exchange, ModernRelay } from '../../relay/eras/relay-types.js';
+import { supportedVersions } from '../../relay/eras/supported-versions.js';
+import { describeExit, exitErrorData } from '../child/child-exit.js';
+import { ChildProcess, type ChildExit, type ChildOptions } from '../child/child-process.js';
+import type { ChildEra } from '../child/child-era-probe.js';
+
+export interface PrincipalChildConfig {
+  child: Omit<ChildOptions, 'logger'>;
+  requestTimeoutMs: number;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * The child serving one principal's 2026-07-28 traffic: one process, and the relay for its era
+ * (pass-through multiplexing for a modern child, the era adapter for a 2025-era one).
+ */
+export class PrincipalChild {
+  readonly principal: string | undefined;
+  readonly era: ChildEra;
+  lastActivity: number;
+  onclosed?: (child: PrincipalChild) => void;
+  readonly #cfg: PrincipalChildConfig;
+  readonly #log: Logger;
+  readonly #child: ChildProcess;
+  readonly #relay: ModernRelay;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(principal: string | undefined, era: ChildEra, cfg: PrincipalChildConfig) {
+    this.principal = principal;
+    this.era = era;
+    this.#cfg = cfg;
+    this.lastActivity = cfg.now();
+    this.#log = cfg.logger.child({ principalChild: principal === undefined ? 'anonymous' : 'authenticated', era });
+    this.#child = new ChildProcess({ ...cfg.child, logger: this.#log });
+    const relayOpts = {
+      sendToChild: (m: Parameters<ChildProcess['send']>[0]) => this.#child.send(m), requestTimeoutMs: cfg.requestTimeoutMs, logger: this.#log,
+      supportedVersions: supportedVersions(true),
+    };
+    this.#relay = era === 'modern' ? new ModernChildRelay(relayOpts) : new LegacyChildRelay(relayOpts);
+    this.#child.onmessage = (m) => {
+      this.lastActivity = cfg.now();
+      this.#relay.fromChild(m);
+    };
+    void this.#child.exited.then((exit) => this.#onExit(exit));
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  get busy(): boolean {
+    return this.#relay.busy;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Serves one client request; returns the closer to call when the client goes away. */
+  open(request: JsonRpcRequest, exchange: Exchange): () => void {
+    this.lastActivity = this.#cfg.now();
+    return this.#relay.open(request, exchange);
+  }
+
+  close(reason: string): Promise<void> {
+    if (this.#closed) return this.#closing ?? Promise.resolve();
+    this.#closed = true;
+    this.#relay.close(INTERNAL_ERROR, reason);
+    this.#closing = (async () => {
+      const exit = await this.#child.stop();
+      this.#log.debug('principal child closed', { reason, exitCode: exit.code, signal: exit.signal });
+      this.onclosed?.(this);
+    })();
+    return this.#closing;
+  }
+
+  #onExit(exit: ChildExit): void {
+    if (this.#closed) return;
+    const message = describeExit(this.#cfg.child.command, exit);
+    this.#log.warn(message, { exitCode: exit.code, signal: exit.signal });
+    this.#relay.close(INTERNAL_ERROR, message, exitErrorData(exit));
+    void this.close(message);
+  }
+}
