@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import { PROXY_DEFAULTS, type ProxyOptions } from '../../src/proxy/proxy-options.js';
-import { alive, FIXTURE, memoryLogger, textOf, waitFor } from '../helpers/proxy-harness.js';
-import { ACCEPT, INIT, openSession } from '../helpers/raw-http.js';
+import { startProxy, type RunningProxy } from '../../../src/proxy/server.js';
+import { PROXY_DEFAULTS, type ProxyOptions } from '../../../src/proxy/proxy-options.js';
+import { alive, FIXTURE, memoryLogger, textOf, waitFor } from '../../helpers/proxy-harness.js';
+import { ACCEPT, INIT, openSession } from '../../helpers/raw-http.js';
 
 /**
  * The direct path (session.ts answering plain in-session POSTs itself) against the SDK transport path

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processIsAlive } from '../../src/oauth/store/file-lock.js';
-import { bundleClientProcess, runClientProcess } from '../helpers/oauth-child-process.js';
-import { callTool, startOAuthFixture, type OAuthFixture } from '../helpers/oauth-fixture.js';
+import { processIsAlive } from '../../../src/oauth/store/file-lock.js';
+import { bundleClientProcess, runClientProcess } from '../../helpers/oauth-child-process.js';
+import { callTool, startOAuthFixture, type OAuthFixture } from '../../helpers/oauth-fixture.js';
 
 let fx: OAuthFixture;
 let script: string;

@@ -10,10 +10,10 @@
 
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRawBridge, startBridge, stopRawBridge, type BridgeHarness, type LocalEra } from '../helpers/client-bridge.js';
-import { headerAuth, startModernProxy, subscribeAndAwaitUpdate } from '../helpers/modern-harness.js';
-import { startModernHttpRemote } from '../helpers/modern-http-remote.js';
-import { startTestProxy, textOf } from '../helpers/proxy-harness.js';
+import { spawnRawBridge, startBridge, stopRawBridge, type BridgeHarness, type LocalEra } from '../../helpers/client-bridge.js';
+import { headerAuth, startModernProxy, subscribeAndAwaitUpdate } from '../../helpers/modern-harness.js';
+import { startModernHttpRemote } from '../../helpers/modern-http-remote.js';
+import { startTestProxy, textOf } from '../../helpers/proxy-harness.js';
 
 type RemoteKind = 'modern-only' | 'legacy-only' | 'dual-era';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startModernProxy, type ModernTestProxy } from '../helpers/modern-harness.js';
-import { final, messages, post, request } from '../helpers/modern-wire.js';
-import { alive, waitFor } from '../helpers/proxy-harness.js';
+import { startModernProxy, type ModernTestProxy } from '../../helpers/modern-harness.js';
+import { final, messages, post, request } from '../../helpers/modern-wire.js';
+import { alive, waitFor } from '../../helpers/proxy-harness.js';
 
 describe('2026-07-28 edge: the spec\'s errors', () => {
   let proxy: ModernTestProxy;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readEnvelope, withEnvelope, withoutEnvelope } from '../../src/relay/eras/protocol.js';
+import { readEnvelope, withEnvelope, withoutEnvelope } from '../../../src/relay/eras/protocol.js';
 import {
   acknowledgement, completeResult, discoverFromInitialize, filterMatches, honouredFilter, initializeFromDiscover, inputRequestOf,
   logLevelPasses, readFilter, stampSubscription, withCacheHints,
-} from '../../src/relay/eras/results.js';
+} from '../../../src/relay/eras/results.js';
 
 describe('era adapter: pure translations', () => {
   it('adds resultType, and conservative cache hints on cacheable results only', () => {

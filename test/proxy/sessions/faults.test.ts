@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, startTestProxy, waitFor } from '../helpers/proxy-harness.js';
-import { INIT, call, messagesOf, openSession, post } from '../helpers/raw-http.js';
+import { alive, startTestProxy, waitFor } from '../../helpers/proxy-harness.js';
+import { INIT, call, messagesOf, openSession, post } from '../../helpers/raw-http.js';
 
 let proxy: Awaited<ReturnType<typeof startTestProxy>> | undefined;
 afterEach(async () => {

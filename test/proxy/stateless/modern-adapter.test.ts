@@ -1,9 +1,9 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixtureProxy as startProxyBinary, type ProxyBinary } from '../helpers/proxy-binary.js';
-import { EVERYTHING } from '../helpers/modern-harness.js';
-import { alive, textOf, waitFor } from '../helpers/proxy-harness.js';
-import { final, post, request } from '../helpers/modern-wire.js';
+import { startFixtureProxy as startProxyBinary, type ProxyBinary } from '../../helpers/proxy-binary.js';
+import { EVERYTHING } from '../../helpers/modern-harness.js';
+import { alive, textOf, waitFor } from '../../helpers/proxy-harness.js';
+import { final, post, request } from '../../helpers/modern-wire.js';
 
 /**
  * The era adapter as a strict 2026-07-28 client meets it: the real mcp-proxy binary wrapping the

@@ -6,11 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { baseEnv, isAlive, startBridge, type BridgeHarness } from '../helpers/client-bridge.js';
+import { baseEnv, isAlive, startBridge, type BridgeHarness } from '../../helpers/client-bridge.js';
 
-const PROXY_BIN = fileURLToPath(new URL('../../bin/mcp-proxy.js', import.meta.url));
-const EVERYTHING = fileURLToPath(new URL('../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url));
-const LEGACY = fileURLToPath(new URL('../fixtures/legacy-server.mjs', import.meta.url));
+const PROXY_BIN = fileURLToPath(new URL('../../../bin/mcp-proxy.js', import.meta.url));
+const EVERYTHING = fileURLToPath(new URL('../../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url));
+const LEGACY = fileURLToPath(new URL('../../fixtures/legacy-server.mjs', import.meta.url));
 
 interface RunningProxy {
   child: ChildProcess;

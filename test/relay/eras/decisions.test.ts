@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ADAPTER_CLIENT_CAPABILITIES, capabilityNames, missingCapabilities, requiredCapabilities } from '../../src/relay/eras/client-capabilities.js';
-import { isRemovedMethod } from '../../src/relay/eras/removed-methods.js';
-import { supportedVersions } from '../../src/relay/eras/supported-versions.js';
-import { unknownResourceError } from '../../src/relay/eras/unknown-resource.js';
-import { modernErrorStatus } from '../../src/proxy/http/modern-error-status.js';
+import { ADAPTER_CLIENT_CAPABILITIES, capabilityNames, missingCapabilities, requiredCapabilities } from '../../../src/relay/eras/client-capabilities.js';
+import { isRemovedMethod } from '../../../src/relay/eras/removed-methods.js';
+import { supportedVersions } from '../../../src/relay/eras/supported-versions.js';
+import { unknownResourceError } from '../../../src/relay/eras/unknown-resource.js';
+import { modernErrorStatus } from '../../../src/proxy/http/modern-error-status.js';
 
 describe('era adapter: per-request client capabilities', () => {
   it('initialises a 2025-era child with everything the adapter can serve', () => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectClient, startTestProxy, textOf, waitFor } from '../helpers/proxy-harness.js';
+import { connectClient, startTestProxy, textOf, waitFor } from '../../helpers/proxy-harness.js';
 
 const require = createRequire(import.meta.url);
 const EVERYTHING = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');

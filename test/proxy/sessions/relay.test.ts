@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, startTestProxy, textOf } from '../helpers/proxy-harness.js';
+import { connectClient, startTestProxy, textOf } from '../../helpers/proxy-harness.js';
 
 let proxy: Awaited<ReturnType<typeof startTestProxy>>;
 

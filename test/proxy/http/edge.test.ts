@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProxy } from '../helpers/proxy-harness.js';
-import { ACCEPT, INIT, call, messagesOf, openSession, post, rawPost } from '../helpers/raw-http.js';
+import { startTestProxy } from '../../helpers/proxy-harness.js';
+import { ACCEPT, INIT, call, messagesOf, openSession, post, rawPost } from '../../helpers/raw-http.js';
 
 let proxy: Awaited<ReturnType<typeof startTestProxy>>;
 

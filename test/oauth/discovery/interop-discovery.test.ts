@@ -4,11 +4,11 @@
  * migration, every RFC 9207 `iss` mode, and metadata whose issuer is not the one it was discovered for.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { issRefusal } from '../../src/oauth/flow/authorize.js';
-import { isOAuthFlowError } from '../../src/shared/errors.js';
-import { startMinimalAuthorizationServer, type MinimalAs, type MinimalAsOptions } from '../helpers/minimal-authorization-server.js';
-import { startMinimalFixture, type MinimalFixture } from '../helpers/minimal-oauth-fixture.js';
-import { callTool } from '../helpers/oauth-fixture.js';
+import { issRefusal } from '../../../src/oauth/flow/authorize.js';
+import { isOAuthFlowError } from '../../../src/shared/errors.js';
+import { startMinimalAuthorizationServer, type MinimalAs, type MinimalAsOptions } from '../../helpers/minimal-authorization-server.js';
+import { startMinimalFixture, type MinimalFixture } from '../../helpers/minimal-oauth-fixture.js';
+import { callTool } from '../../helpers/oauth-fixture.js';
 
 let fx: MinimalFixture | undefined;
 const extra: MinimalAs[] = [];

@@ -3,12 +3,12 @@
  * against the minimal AS (with oidc-provider where a real library shows the same).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { selectScope } from '../../src/oauth/scope.js';
-import { isOAuthFlowError } from '../../src/shared/errors.js';
-import type { MinimalAsOptions } from '../helpers/minimal-authorization-server.js';
-import type { MinimalMcpOptions } from '../helpers/minimal-protected-mcp.js';
-import { startMinimalFixture, type MinimalFixture } from '../helpers/minimal-oauth-fixture.js';
-import { callTool } from '../helpers/oauth-fixture.js';
+import { selectScope } from '../../../src/oauth/scope.js';
+import { isOAuthFlowError } from '../../../src/shared/errors.js';
+import type { MinimalAsOptions } from '../../helpers/minimal-authorization-server.js';
+import type { MinimalMcpOptions } from '../../helpers/minimal-protected-mcp.js';
+import { startMinimalFixture, type MinimalFixture } from '../../helpers/minimal-oauth-fixture.js';
+import { callTool } from '../../helpers/oauth-fixture.js';
 
 let fx: MinimalFixture | undefined;
 afterEach(async () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChildProcess } from '../../src/proxy/child/child-process.js';
-import { LegacyClientAdapter } from '../../src/relay/eras/legacy-client-on-modern-peer.js';
-import type { JsonRpcMessage } from '../../src/shared/jsonrpc.js';
-import { MODERN_FIXTURE } from '../helpers/modern-harness.js';
-import { alive, memoryLogger, waitFor } from '../helpers/proxy-harness.js';
+import { ChildProcess } from '../../../src/proxy/child/child-process.js';
+import { LegacyClientAdapter } from '../../../src/relay/eras/legacy-client-on-modern-peer.js';
+import type { JsonRpcMessage } from '../../../src/shared/jsonrpc.js';
+import { MODERN_FIXTURE } from '../../helpers/modern-harness.js';
+import { alive, memoryLogger, waitFor } from '../../helpers/proxy-harness.js';
 
 const children: ChildProcess[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ListenChain } from '../../src/relay/eras/listen-chain.js';
-import type { JsonRpcMessage } from '../../src/shared/jsonrpc.js';
+import { ListenChain } from '../../../src/relay/eras/listen-chain.js';
+import type { JsonRpcMessage } from '../../../src/shared/jsonrpc.js';
 
 const SUB = 'io.modelcontextprotocol/subscriptionId';
 const ack = (id: string): JsonRpcMessage => ({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { [SUB]: id } } });

@@ -1,8 +1,8 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProxyOptions } from '../../src/proxy/proxy-options.js';
-import { connectEra, MODERN_FIXTURE, startModernProxy, type ModernTestProxy } from '../helpers/modern-harness.js';
-import { alive, textOf, waitFor } from '../helpers/proxy-harness.js';
+import type { ProxyOptions } from '../../../src/proxy/proxy-options.js';
+import { connectEra, MODERN_FIXTURE, startModernProxy, type ModernTestProxy } from '../../helpers/modern-harness.js';
+import { alive, textOf, waitFor } from '../../helpers/proxy-harness.js';
 
 /**
  * A 2025-era client (SDK v2 `Client`, `versionNegotiation: {mode: 'legacy'}`) through mcp-proxy's 2025

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JsonRpcMessage, JsonRpcRequest } from '../../src/shared/jsonrpc.js';
-import { ADAPTER_CLIENT_CAPABILITIES } from '../../src/relay/eras/client-capabilities.js';
-import { LegacyChildRelay } from '../../src/relay/eras/modern-client-on-legacy-peer.js';
-import { ModernChildRelay } from '../../src/relay/eras/modern-passthrough.js';
-import type { Exchange } from '../../src/relay/eras/relay-types.js';
+import type { JsonRpcMessage, JsonRpcRequest } from '../../../src/shared/jsonrpc.js';
+import { ADAPTER_CLIENT_CAPABILITIES } from '../../../src/relay/eras/client-capabilities.js';
+import { LegacyChildRelay } from '../../../src/relay/eras/modern-client-on-legacy-peer.js';
+import { ModernChildRelay } from '../../../src/relay/eras/modern-passthrough.js';
+import type { Exchange } from '../../../src/relay/eras/relay-types.js';
 
 const CAPS = { sampling: {} };
 const env = (caps: Record<string, unknown> = CAPS): Record<string, unknown> => ({

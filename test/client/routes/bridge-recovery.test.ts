@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isMessage } from '../../src/shared/jsonrpc.js';
-import { startSseOnlyServer, type SseOnlyServer } from '../fixtures/sse-only-server.js';
-import { freePort, isAlive, spawnRawBridge, startBridge, stopRawBridge, type BridgeHarness, type RawBridge } from '../helpers/client-bridge.js';
-import { startTestServer, type TestServer } from '../helpers/client-test-server.js';
+import { isMessage } from '../../../src/shared/jsonrpc.js';
+import { startSseOnlyServer, type SseOnlyServer } from '../../fixtures/sse-only-server.js';
+import { freePort, isAlive, spawnRawBridge, startBridge, stopRawBridge, type BridgeHarness, type RawBridge } from '../../helpers/client-bridge.js';
+import { startTestServer, type TestServer } from '../../helpers/client-test-server.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -2,11 +2,11 @@ import { request, type ClientRequest } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import { PROXY_DEFAULTS } from '../../src/proxy/proxy-options.js';
-import { startFixtureProxy as startProxyBinary, type ProxyBinary } from '../helpers/proxy-binary.js';
-import { FIXTURE, memoryLogger, textOf } from '../helpers/proxy-harness.js';
-import { ACCEPT, openSession } from '../helpers/raw-http.js';
+import { startProxy, type RunningProxy } from '../../../src/proxy/server.js';
+import { PROXY_DEFAULTS } from '../../../src/proxy/proxy-options.js';
+import { startFixtureProxy as startProxyBinary, type ProxyBinary } from '../../helpers/proxy-binary.js';
+import { FIXTURE, memoryLogger, textOf } from '../../helpers/proxy-harness.js';
+import { ACCEPT, openSession } from '../../helpers/raw-http.js';
 
 /**
  * 2025-era POST streams are resumable (2025-11-25 § Resumability): they start with a priming event (an

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createJsonTokenStore, serverStorePaths } from '../../src/oauth/store/json-token-store.js';
-import { createEnvFileStore, rewriteEnvText } from '../../src/oauth/store/env-file-store.js';
-import { isLockStale, withFileLock } from '../../src/oauth/store/file-lock.js';
-import { browserCommand, createSystemBrowserOpener, type SpawnLike } from '../../src/oauth/flow/browser.js';
-import { isOAuthFlowError } from '../../src/shared/errors.js';
+import { createJsonTokenStore, serverStorePaths } from '../../../src/oauth/store/json-token-store.js';
+import { createEnvFileStore, rewriteEnvText } from '../../../src/oauth/store/env-file-store.js';
+import { isLockStale, withFileLock } from '../../../src/oauth/store/file-lock.js';
+import { browserCommand, createSystemBrowserOpener, type SpawnLike } from '../../../src/oauth/flow/browser.js';
+import { isOAuthFlowError } from '../../../src/shared/errors.js';
 
 let dir: string;
 beforeEach(async () => {

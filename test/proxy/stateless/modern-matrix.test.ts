@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEra, headerAuth, startModernProxy, subscribeAndAwaitUpdate, type ChildKind, type ClientEra, type ModernTestProxy } from '../helpers/modern-harness.js';
-import { alive, textOf, waitFor } from '../helpers/proxy-harness.js';
+import { connectEra, headerAuth, startModernProxy, subscribeAndAwaitUpdate, type ChildKind, type ClientEra, type ModernTestProxy } from '../../helpers/modern-harness.js';
+import { alive, textOf, waitFor } from '../../helpers/proxy-harness.js';
 
 interface ChildSpec {
   serverName: RegExp;

@@ -6,11 +6,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { basicCredentialPart } from '../../src/oauth/grants/client-identity.js';
-import { isOAuthFlowError } from '../../src/shared/errors.js';
-import type { AuthMethod, MinimalAsOptions } from '../helpers/minimal-authorization-server.js';
-import { startMinimalFixture, type MinimalFixture } from '../helpers/minimal-oauth-fixture.js';
-import { callTool } from '../helpers/oauth-fixture.js';
+import { basicCredentialPart } from '../../../src/oauth/grants/client-identity.js';
+import { isOAuthFlowError } from '../../../src/shared/errors.js';
+import type { AuthMethod, MinimalAsOptions } from '../../helpers/minimal-authorization-server.js';
+import { startMinimalFixture, type MinimalFixture } from '../../helpers/minimal-oauth-fixture.js';
+import { callTool } from '../../helpers/oauth-fixture.js';
 
 let fx: MinimalFixture | undefined;
 afterEach(async () => {

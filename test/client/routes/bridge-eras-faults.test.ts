@@ -4,8 +4,8 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, spawnRawBridge, stopRawBridge } from '../helpers/client-bridge.js';
-import { startModernHttpRemote, type ModernHttpRemote } from '../helpers/modern-http-remote.js';
+import { freePort, spawnRawBridge, stopRawBridge } from '../../helpers/client-bridge.js';
+import { startModernHttpRemote, type ModernHttpRemote } from '../../helpers/modern-http-remote.js';
 
 const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
 
