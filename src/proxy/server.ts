@@ -19,6 +19,8 @@ import { sendJson } from './http/web-bridge.js';
 export interface ModernHandler {
   handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>): Promise<void>;
   readonly size: number;
+  /** Children with a request in flight. */
+  readonly busyCount?: number;
   closeAll(reason: string): Promise<void>;
 }
 
@@ -214,8 +216,10 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     async drain(timeoutMs) {
       draining = true;
       const deadline = Date.now() + timeoutMs;
-      while (live() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, deadline - Date.now()))));
-      return live() === 0 ? 'empty' : 'timeout';
+      // 2025 sessions end when their clients end them; a 2026-07-28 principal has no end, only work in flight.
+      const working = (): number => sessions.size + (modern?.busyCount ?? modern?.size ?? 0);
+      while (working() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, deadline - Date.now()))));
+      return working() === 0 ? 'empty' : 'timeout';
     },
     async close() {
       stopping = true;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, FIXTURE, ROOT, waitFor } from '../helpers/proxy-harness.js';
+import { final as modernFinal, post as modernPost, request as modernRequest } from '../helpers/modern-wire.js';
 import { call, INIT, openSession, post } from '../helpers/raw-http.js';
 
 const BIN = `${ROOT}bin/mcp-proxy.js`;
@@ -66,6 +67,27 @@ describe('mcp-proxy binary', () => {
     expect(second.stderr()).toContain('drain timeout reached');
     expect(await waitFor(() => !alive(pid), 3_000)).toBe(true);
   });
+
+  it('a drain does not wait for idle 2026-07-28 principals, but does for one with a call in flight', async () => {
+    const idle = await startBinary(['--child-era', 'legacy']);
+    const first = await modernFinal(await modernPost(idle.url, modernRequest('tools/call', { name: 'pid', arguments: {} })));
+    const idlePid = Number((first.result as { content: Array<{ text: string }> }).content[0]!.text);
+    const idleExit = new Promise<number | null>((r) => idle.proc.once('exit', (code) => r(code)));
+    const t0 = Date.now();
+    idle.proc.kill('SIGTERM');
+    expect(await idleExit).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(20_000); // the drain timeout is 30 s: it did not wait for it
+    expect(await waitFor(() => !alive(idlePid), 5_000)).toBe(true);
+
+    const busy = await startBinary(['--child-era', 'legacy']);
+    const slow = modernPost(busy.url, modernRequest('tools/call', { name: 'progress', arguments: { steps: 2, delayMs: 1_500 } }));
+    await waitFor(() => busy.stderr().includes('"principalChild"'), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    busy.proc.kill('SIGTERM');
+    const answer = await modernFinal(await slow);
+    expect(JSON.stringify(answer.result)).toContain('done 2');
+    expect(await new Promise<number | null>((r) => busy.proc.once('exit', (code) => r(code)))).toBe(0);
+  }, 60_000);
 
   it('SIGKILL of the proxy: children still exit because their stdin closes', async () => {
     const { proc, url } = await startBinary();

@@ -122,6 +122,9 @@ export function createModernHandler(opts: ProxyOptions, modern: ModernHandlerOpt
     get size() {
       return children.size;
     },
+    get busyCount() {
+      return children.busyCount;
+    },
     closeAll: (reason) => children.closeAll(reason),
   };
 }

@@ -31,6 +31,13 @@ export class PrincipalChildren {
     this.#reaper.unref();
   }
 
+  /** Children with a request in flight: what a drain waits for (an idle principal holds no work). */
+  get busyCount(): number {
+    let n = 0;
+    for (const child of this.#children.values()) if (child.busy) n += 1;
+    return n;
+  }
+
   get size(): number {
     return this.#children.size + this.#starting.size;
   }
