@@ -113,7 +113,8 @@ describe('mcp-proxy refuses to start a server command that cannot run', () => {
     { what: 'a whole command line in one quoted argument', args: ['npx -y @modelcontextprotocol/server-memory'], expect: [/was not found \(ENOENT\)/, /split it \(mcp-proxy -- npx -y @modelcontextprotocol\/server-memory\) or add --shell/] },
     { what: 'a fixture that dies on start', args: ['--', process.execPath, FIXTURE, '--exit-on-start', '4'], expect: [/with code 4/, /fatal: configured to exit on start/] },
   ])('$what: exit 1, one error line naming it, never listening', async (c) => {
-    const run = await runBinary(['--port', '0', ...c.args], { env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json' }) });
+    // A 30 s window: the check ends as soon as the command exits, so on a loaded machine a slow exit is still caught.
+    const run = await runBinary(['--port', '0', '--start-check', '30', ...c.args], { env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json' }), timeoutMs: 60_000 });
     expect(run.code).toBe(1);
     expect(run.stderr).not.toContain('"msg":"listening"');
     const errors = run.stderr.trim().split('\n').filter((l) => l.includes('"level":"error"'));

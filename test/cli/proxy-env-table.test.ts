@@ -115,7 +115,7 @@ const ROWS: Record<string, Row> = {
   },
   async startCheck() {
     const failing = ['--', 'sh', '-c', 'exit 3'];
-    const checked = await runBinary(['--port', '0', ...failing], { env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json' }) });
+    const checked = await runBinary(['--port', '0', ...failing], { env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json', MCP_PROXY_START_CHECK: '30' }), timeoutMs: 60_000 });
     expect(checked.code).toBe(1);
     const p = await start({ MCP_PROXY_START_CHECK: '0' }, failing);
     expect(p.stderr()).toContain('"msg":"listening"');

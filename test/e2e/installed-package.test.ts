@@ -95,7 +95,7 @@ describe('the installed package', () => {
     const missing = await runBinary(['--port', '0', '--', 'no-such-cmd'], { bin: proxyBin, env: env({ MCP_PROXY_LOG_FORMAT: 'json' }), cwd: userDir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('was not found (ENOENT)');
-    const exits = await runBinary(['--port', '0', '--', 'sh', '-c', 'echo config missing >&2; exit 3'], { bin: proxyBin, env: env({ MCP_PROXY_LOG_FORMAT: 'json' }), cwd: userDir });
+    const exits = await runBinary(['--port', '0', '--start-check', '30', '--', 'sh', '-c', 'echo config missing >&2; exit 3'], { bin: proxyBin, env: env({ MCP_PROXY_LOG_FORMAT: 'json' }), cwd: userDir, timeoutMs: 60_000 });
     expect(exits.code).toBe(1);
     expect(exits.stderr).toContain('config missing');
     const quoted = await runBinary(['--port', '0', 'npx -y @modelcontextprotocol/server-memory'], { bin: proxyBin, env: env({ MCP_PROXY_LOG_FORMAT: 'json' }), cwd: userDir });
