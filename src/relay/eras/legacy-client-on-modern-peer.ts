@@ -2,12 +2,11 @@ import { errorResponse, INTERNAL_ERROR, INVALID_PARAMS, isRequest, isResponse, M
 import { isObject, metaOf, MODERN_PROTOCOL_VERSION, SUBSCRIPTION_ID_KEY, withEnvelope, type Envelope, type JsonObject } from './protocol.js';
 import { ListenChain } from './listen-chain.js';
 import { initializeFromDiscover } from './results.js';
+import type { Link } from '../link.js';
 
 export interface LegacyClientAdapterOptions {
-  /** Writes to the modern (2026-07-28) peer. */
-  sendToChild(message: JsonRpcMessage): boolean;
-  /** Writes to the 2025-era client. */
-  sendToClient(message: JsonRpcMessage): void;
+  /** The modern (2026-07-28) peer; its owner feeds what it writes to `fromPeer`. */
+  peer: Link<never>;
   /** The 2025 revisions this side offers, newest first. */
   legacyVersions: readonly string[];
   /** Bound on `input_required` rounds per request (default 8). */
@@ -30,10 +29,16 @@ interface Pending {
  * 2025 unsolicited list-changed notifications ride one `subscriptions/listen` (replaced
  * make-before-break when the URI set changes, see listen-chain.ts); an `input_required` result is
  * fulfilled with real server→client requests to the client, then the request is retried with the
- * answers. A cancelled request is forgotten (and not retried). Transport-free: two send functions.
+ * answers. A cancelled request is forgotten (and not retried).
+ *
+ * Transport-free, and itself a `Link` for the 2025 edge: the edge sends the client's messages with
+ * `send` and takes the translated ones from `onmessage`, exactly as it would talk to a 2025 peer.
  */
-export class LegacyClientAdapter {
+export class LegacyClientAdapter implements Link {
+  /** Messages for the 2025-era client. */
+  onmessage?: (message: JsonRpcMessage) => void;
   readonly #opts: LegacyClientAdapterOptions;
+  readonly #peer: Link<never>;
   #envelope: Envelope = { protocolVersion: MODERN_PROTOCOL_VERSION, clientCapabilities: {} };
   #capabilities: JsonObject = {};
   readonly #pending = new Map<string, Pending>();
@@ -48,13 +53,15 @@ export class LegacyClientAdapter {
 
   constructor(opts: LegacyClientAdapterOptions) {
     this.#opts = opts;
+    const peer = opts.peer;
+    this.#peer = peer;
     this.#listens = new ListenChain({
       open: (id, uris) => {
         const notifications = { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true, resourceSubscriptions: [...uris] };
-        return opts.sendToChild(withEnvelope({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications } }, this.#envelope));
+        return peer.send(withEnvelope({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications } }, this.#envelope));
       },
-      cancel: (id) => void opts.sendToChild({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id } }),
-      answer: (m) => opts.sendToClient(m),
+      cancel: (id) => void peer.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id } }),
+      answer: (m) => this.#toClient(m),
     });
   }
 
@@ -63,7 +70,18 @@ export class LegacyClientAdapter {
     return this.#pending.size;
   }
 
-  fromClient(m: JsonRpcMessage): void {
+  /** A message from the 2025-era client; always taken (a gone peer is answered as an error). */
+  send(m: JsonRpcMessage): boolean {
+    this.#fromClient(m);
+    return true;
+  }
+
+  /** Ends the peer link (the in-flight requests are failed with `fail` by whoever saw why). */
+  close(): Promise<unknown> | void {
+    return this.#peer.close();
+  }
+
+  #fromClient(m: JsonRpcMessage): void {
     if (isResponse(m)) {
       const resolve = typeof m.id === 'string' ? this.#asks.get(m.id) : undefined;
       if (resolve) {
@@ -79,10 +97,10 @@ export class LegacyClientAdapter {
     const params = m.params ?? {};
     switch (m.method) {
       case 'initialize': return this.#initialize(m);
-      case 'ping': return this.#opts.sendToClient({ jsonrpc: '2.0', id: m.id, result: {} });
+      case 'ping': return this.#toClient({ jsonrpc: '2.0', id: m.id, result: {} });
       case 'logging/setLevel':
         if (typeof params.level === 'string') this.#envelope = { ...this.#envelope, logLevel: params.level };
-        return this.#opts.sendToClient({ jsonrpc: '2.0', id: m.id, result: {} });
+        return this.#toClient({ jsonrpc: '2.0', id: m.id, result: {} });
       case 'resources/subscribe':
       case 'resources/unsubscribe':
         if (typeof params.uri === 'string') {
@@ -90,12 +108,13 @@ export class LegacyClientAdapter {
           else this.#uris.delete(params.uri);
           return this.#listens.reopen(this.#id('listen'), [...this.#uris], m.id);
         }
-        return this.#opts.sendToClient(errorResponse(m.id, INVALID_PARAMS, `${m.method} needs params.uri`));
+        return this.#toClient(errorResponse(m.id, INVALID_PARAMS, `${m.method} needs params.uri`));
       default: return this.#forward({ clientId: m.id, request: m, childId: '', rounds: 0 });
     }
   }
 
-  fromChild(m: JsonRpcMessage): void {
+  /** A message the modern peer wrote. */
+  fromPeer(m: JsonRpcMessage): void {
     if (this.#listens.consume(m)) return;
     if (isResponse(m)) {
       const pending = typeof m.id === 'string' ? this.#pending.get(m.id) : undefined;
@@ -105,32 +124,32 @@ export class LegacyClientAdapter {
       if (this.#discover.has(pending.childId)) {
         const requested = this.#discover.get(pending.childId);
         this.#discover.delete(pending.childId);
-        if (!result) return this.#opts.sendToClient({ jsonrpc: '2.0', id: pending.clientId, error: 'error' in m ? m.error : { code: INTERNAL_ERROR, message: 'server/discover failed' } });
-        this.#opts.sendToClient({ jsonrpc: '2.0', id: pending.clientId, result: initializeFromDiscover(result, requested, this.#opts.legacyVersions) });
+        if (!result) return this.#toClient({ jsonrpc: '2.0', id: pending.clientId, error: 'error' in m ? m.error : { code: INTERNAL_ERROR, message: 'server/discover failed' } });
+        this.#toClient({ jsonrpc: '2.0', id: pending.clientId, result: initializeFromDiscover(result, requested, this.#opts.legacyVersions) });
         return this.#listens.reopen(this.#id('listen'), [...this.#uris]);
       }
       if (result?.resultType === 'input_required') return void this.#fulfil(pending, result);
-      if ('error' in m) return this.#opts.sendToClient({ jsonrpc: '2.0', id: pending.clientId, error: m.error });
+      if ('error' in m) return this.#toClient({ jsonrpc: '2.0', id: pending.clientId, error: m.error });
       const { resultType: _rt, ...rest } = result ?? {};
-      return this.#opts.sendToClient({ jsonrpc: '2.0', id: pending.clientId, result: rest });
+      return this.#toClient({ jsonrpc: '2.0', id: pending.clientId, result: rest });
     }
     if (isRequest(m)) {
-      this.#opts.sendToChild(errorResponse(m.id, METHOD_NOT_FOUND, `${m.method} is not a 2026-07-28 server→client request`));
+      this.#peer.send(errorResponse(m.id, METHOD_NOT_FOUND, `${m.method} is not a 2026-07-28 server→client request`));
       return;
     }
     const meta = metaOf(m.params);
     if (meta && SUBSCRIPTION_ID_KEY in meta) {
       if (!this.#listens.isCurrent(m)) return; // the same update also arrives on the listen in force
       const { [SUBSCRIPTION_ID_KEY]: _sub, ...rest } = meta;
-      this.#opts.sendToClient({ jsonrpc: '2.0', method: m.method, params: { ...m.params, _meta: rest } });
+      this.#toClient({ jsonrpc: '2.0', method: m.method, params: { ...m.params, _meta: rest } });
       return;
     }
-    this.#opts.sendToClient(m);
+    this.#toClient(m);
   }
 
   /** Fails what is in flight (the peer is gone). */
-  close(code: number, message: string): void {
-    for (const p of this.#pending.values()) this.#opts.sendToClient(errorResponse(p.clientId, code, message));
+  fail(code: number, message: string): void {
+    for (const p of this.#pending.values()) this.#toClient(errorResponse(p.clientId, code, message));
     this.#pending.clear();
     this.#discover.clear();
     for (const resolve of this.#asks.values()) resolve(errorResponse(null, code, message));
@@ -146,7 +165,7 @@ export class LegacyClientAdapter {
     if (!target) return;
     this.#pending.delete(target.childId);
     this.#discover.delete(target.childId);
-    this.#opts.sendToChild({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { ...params, requestId: target.childId } });
+    this.#peer.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { ...params, requestId: target.childId } });
   }
 
   #initialize(m: JsonRpcRequest): void {
@@ -161,10 +180,10 @@ export class LegacyClientAdapter {
     this.#pending.set(childId, { clientId: m.id, request: m, childId, rounds: 0 });
     // The discover answer is translated when it arrives (below), not relayed as is.
     this.#discover.set(childId, params.protocolVersion);
-    if (!this.#opts.sendToChild(withEnvelope({ jsonrpc: '2.0', id: childId, method: 'server/discover' }, this.#envelope))) {
+    if (!this.#peer.send(withEnvelope({ jsonrpc: '2.0', id: childId, method: 'server/discover' }, this.#envelope))) {
       this.#pending.delete(childId);
       this.#discover.delete(childId);
-      this.#opts.sendToClient(errorResponse(m.id, INTERNAL_ERROR, 'MCP server process is not running'));
+      this.#toClient(errorResponse(m.id, INTERNAL_ERROR, 'MCP server process is not running'));
     }
   }
 
@@ -172,10 +191,10 @@ export class LegacyClientAdapter {
     const childId = this.#id('r');
     const params = { ...p.request.params, ...extra };
     this.#pending.set(childId, { ...p, childId });
-    const sent = this.#opts.sendToChild(withEnvelope({ jsonrpc: '2.0', id: childId, method: p.request.method, params }, this.#envelope));
+    const sent = this.#peer.send(withEnvelope({ jsonrpc: '2.0', id: childId, method: p.request.method, params }, this.#envelope));
     if (!sent) {
       this.#pending.delete(childId);
-      this.#opts.sendToClient(errorResponse(p.clientId, INTERNAL_ERROR, 'MCP server process is not running'));
+      this.#toClient(errorResponse(p.clientId, INTERNAL_ERROR, 'MCP server process is not running'));
     }
   }
 
@@ -183,7 +202,7 @@ export class LegacyClientAdapter {
   async #fulfil(p: Pending, result: JsonObject): Promise<void> {
     const max = this.#opts.maxRounds ?? 8;
     if (p.rounds + 1 > max) {
-      this.#opts.sendToClient(errorResponse(p.clientId, INTERNAL_ERROR, `The server still required input after ${max} rounds`));
+      this.#toClient(errorResponse(p.clientId, INTERNAL_ERROR, `The server still required input after ${max} rounds`));
       return;
     }
     const requests = isObject(result.inputRequests) ? result.inputRequests : {};
@@ -195,11 +214,11 @@ export class LegacyClientAdapter {
         const id = this.#id('ask');
         const response = await new Promise<JsonRpcResponse>((resolve) => {
           this.#asks.set(id, resolve);
-          this.#opts.sendToClient({ jsonrpc: '2.0', id, method: ask.method as string, params: isObject(ask.params) ? ask.params : {} });
+          this.#toClient({ jsonrpc: '2.0', id, method: ask.method as string, params: isObject(ask.params) ? ask.params : {} });
         });
         if (p.cancelled) return; // a cancelled request gets no answer and is not retried
         if ('error' in response) {
-          this.#opts.sendToClient({ jsonrpc: '2.0', id: p.clientId, error: response.error });
+          this.#toClient({ jsonrpc: '2.0', id: p.clientId, error: response.error });
           return;
         }
         answers[key] = response.result;
@@ -210,6 +229,10 @@ export class LegacyClientAdapter {
     if (p.cancelled) return;
     const retry: JsonObject = { inputResponses: answers, ...(typeof result.requestState === 'string' ? { requestState: result.requestState } : {}) };
     this.#forward({ ...p, rounds: p.rounds + 1 }, retry);
+  }
+
+  #toClient(m: JsonRpcMessage): void {
+    this.onmessage?.(m);
   }
 
   #id(kind: string): string {

@@ -71,7 +71,7 @@ export class LegacyChildRelay extends RelayBase {
     super(opts);
     this.#legacyVersion = opts.legacyVersion ?? '2025-11-25';
     this.#collectMs = opts.inputCollectMs ?? 10;
-    this.#internal = new InternalRequests(opts.sendToChild, opts.requestTimeoutMs);
+    this.#internal = new InternalRequests(opts.peer, opts.requestTimeoutMs);
     this.#listens = new ListenBridge((method, params) => this.#internal.request(method, params));
   }
 
@@ -124,7 +124,7 @@ export class LegacyChildRelay extends RelayBase {
       }
       this.#initResult = response.result;
       this.#phase = 'ready';
-      this.opts.sendToChild({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      this.opts.peer.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       // Each request filters logs by its own envelope logLevel, so the child sends everything.
       const caps = isObject(this.#initResult.capabilities) ? this.#initResult.capabilities : {};
       if (isObject(caps.logging)) void this.#internal.request('logging/setLevel', { level: 'debug' });
@@ -176,7 +176,7 @@ export class LegacyChildRelay extends RelayBase {
       const ask = rounds.asks.get(key);
       if (!ask || !isObject(value)) continue;
       rounds.asks.delete(key);
-      this.opts.sendToChild({ jsonrpc: '2.0', id: ask.childAskId, result: value });
+      this.opts.peer.send({ jsonrpc: '2.0', id: ask.childAskId, result: value });
     }
     if (rounds.final) this.#finish(call, rounds.final);
     else if (rounds.asks.size > 0) this.#collect(call, rounds);
@@ -198,7 +198,7 @@ export class LegacyChildRelay extends RelayBase {
     const capability = SERVER_REQUEST_CAPABILITY[request.method];
     let target: Call | undefined;
     for (const call of this.calls.values()) if (MRTR_METHODS.includes(call.method)) target = call;
-    const refuse = (why: string): void => void this.opts.sendToChild(errorResponse(request.id, METHOD_NOT_FOUND, why));
+    const refuse = (why: string): void => void this.opts.peer.send(errorResponse(request.id, METHOD_NOT_FOUND, why));
     if (!capability) return refuse(`${request.method} cannot be relayed to a 2026-07-28 client`);
     if (!target) return refuse(`${request.method} cannot be relayed: a 2026-07-28 client answers it only within tools/call, prompts/get or resources/read, and none is in flight`);
     let rounds = this.#rounds.get(target);
@@ -221,7 +221,7 @@ export class LegacyChildRelay extends RelayBase {
     if (rounds.collecting) clearTimeout(rounds.collecting);
     this.#rounds.delete(call);
     if (rounds.state !== undefined) this.#byState.delete(rounds.state);
-    for (const ask of rounds.asks.values()) this.opts.sendToChild(errorResponse(ask.childAskId, INTERNAL_ERROR, 'The client request this was asked for has ended'));
+    for (const ask of rounds.asks.values()) this.opts.peer.send(errorResponse(ask.childAskId, INTERNAL_ERROR, 'The client request this was asked for has ended'));
   }
 
   /** The child's answer, translated for a 2026-07-28 client, to the call's exchange. */
@@ -256,7 +256,7 @@ export class LegacyChildRelay extends RelayBase {
       const missing = missingCapabilities(requiredCapabilities(ask.method, ask.params) ?? {}, declared);
       if (!missing) continue;
       rounds.asks.delete(key);
-      this.opts.sendToChild(errorResponse(ask.childAskId, METHOD_NOT_FOUND,
+      this.opts.peer.send(errorResponse(ask.childAskId, METHOD_NOT_FOUND,
         `${ask.method} cannot be relayed: the client did not declare the ${capabilityNames(missing).join(', ')} capability on this request`, { requiredCapabilities: missing }));
     }
     if (rounds.asks.size === 0) return;

@@ -31,7 +31,7 @@ export abstract class RelayBase implements ModernRelay {
 
   abstract open(request: JsonRpcRequest, exchange: Exchange): () => void;
 
-  fromChild(message: JsonRpcMessage): void {
+  fromPeer(message: JsonRpcMessage): void {
     if (isResponse(message)) {
       const call = typeof message.id === 'string' ? this.calls.get(message.id) : undefined;
       if (call) this.onCallResponse(call, message);
@@ -74,7 +74,7 @@ export abstract class RelayBase implements ModernRelay {
     }
     this.calls.set(childId, call);
     if (timed) this.armTimer(call);
-    if (!this.opts.sendToChild({ jsonrpc: '2.0', id: childId, method: request.method, params: withMeta(params, meta) })) {
+    if (!this.opts.peer.send({ jsonrpc: '2.0', id: childId, method: request.method, params: withMeta(params, meta) })) {
       this.endCall(call);
       exchange.deliver(errorResponse(exchange.id, INTERNAL_ERROR, 'MCP server process is not running'));
     }
@@ -92,7 +92,7 @@ export abstract class RelayBase implements ModernRelay {
   protected cancel(call: Call, reason: string): void {
     if (!this.calls.has(call.childId)) return;
     this.endCall(call);
-    this.opts.sendToChild({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.childId, reason } });
+    this.opts.peer.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.childId, reason } });
   }
 
   protected endCall(call: Call): void {
@@ -126,7 +126,7 @@ export abstract class RelayBase implements ModernRelay {
 
   /** A modern child sends no server→client requests; answer so it never waits. */
   protected onChildRequest(request: JsonRpcRequest): void {
-    this.opts.sendToChild(errorResponse(request.id, METHOD_NOT_FOUND, `${request.method} cannot be relayed: 2026-07-28 clients take server→client requests only as input_required results`));
+    this.opts.peer.send(errorResponse(request.id, METHOD_NOT_FOUND, `${request.method} cannot be relayed: 2026-07-28 clients take server→client requests only as input_required results`));
   }
 
   protected onUnsolicited(notification: JsonRpcNotification): void {

@@ -1,6 +1,7 @@
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Envelope } from './protocol.js';
+import type { Link } from '../link.js';
 
 /**
  * One client request being served: the transport side (an HTTP exchange in the proxy, a stdio id in
@@ -13,8 +14,8 @@ export interface Exchange {
 }
 
 export interface RelayOptions {
-  /** Writes one message to the 2025-era or modern peer ("the child"); false when it is gone. */
-  sendToChild(message: JsonRpcMessage): boolean;
+  /** The 2025-era or modern peer (a child process, a remote); its owner feeds what it writes to `fromPeer`. */
+  peer: Link<never>;
   /** A request the child has not answered in this long fails with -32001 (progress resets it). */
   requestTimeoutMs: number;
   /** How long a call waiting for the client's `input_required` retry is kept (default: requestTimeoutMs). */
@@ -28,13 +29,13 @@ export interface RelayOptions {
   supportedVersions?: readonly string[];
 }
 
-/** A modern (2026-07-28) client's view of one child: requests in, related messages out. */
+/** A modern (2026-07-28) client's view of one peer: requests in, related messages out. */
 export interface ModernRelay {
   /** Starts one client request (already validated as 2026-07-28); returns a cancel function (client gone). */
   open(request: JsonRpcRequest, exchange: Exchange): () => void;
-  /** Feeds one message the child wrote. */
-  fromChild(message: JsonRpcMessage): void;
-  /** Ends everything in flight with this error (child exited, shutting down). */
+  /** Feeds one message the peer wrote. */
+  fromPeer(message: JsonRpcMessage): void;
+  /** Ends everything in flight with this error (the peer ended, shutting down). */
   close(code: number, message: string, data?: unknown): void;
   /** True while a request, a parked `input_required` call or a listen stream is open. */
   readonly busy: boolean;
