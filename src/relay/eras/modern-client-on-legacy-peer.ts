@@ -196,7 +196,7 @@ export class LegacyChildRelay implements ModernRelay {
     }
     if (rounds.final) this.#finish(call, rounds.final);
     else if (rounds.asks.size > 0) this.#collect(call, rounds);
-    else this.#mux.arm(call);
+    else this.#mux.arm(call, this.#opts.requestTimeoutMs);
     return this.#mux.closerFor(call, exchange);
   }
 
