@@ -11,6 +11,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { withoutEnvelope } from '../../relay/eras/protocol.js';
 import { LegacyChildRelay } from '../../relay/eras/modern-client-on-legacy-peer.js';
+import type { Link } from '../../relay/link.js';
 import { isNotification, isRequest, isResponse, SERVER_ERROR, type JsonRpcMessage } from '../../shared/jsonrpc.js';
 import { silentLogger } from '../../shared/logger.js';
 import { runBridge, type BridgeExit, type BridgeOptions } from './session-bridge.js';
@@ -33,8 +34,9 @@ export function runRelayedBridge(options: BridgeOptions): Promise<BridgeExit> {
     local.send(m as JSONRPCMessage).catch((error: unknown) => log.debug('could not write to the local client', { error }));
   };
 
-  const inner: MemoryLocal = new MemoryLocal((m) => relay.fromChild(m));
-  const relay: LegacyChildRelay = new LegacyChildRelay({ sendToChild: (m) => inner.emit(withoutEnvelope(m)), requestTimeoutMs: NO_RELAY_TIMEOUT_MS, inputTimeoutMs: INPUT_TIMEOUT_MS, logger: log });
+  const inner: MemoryLocal = new MemoryLocal((m) => relay.fromPeer(m));
+  const peer: Link = { send: (m) => inner.emit(withoutEnvelope(m)), close: () => inner.close() };
+  const relay = new LegacyChildRelay({ peer, requestTimeoutMs: NO_RELAY_TIMEOUT_MS, inputTimeoutMs: INPUT_TIMEOUT_MS, logger: log });
 
   local.onmessage = (message) => {
     const m = message as JsonRpcMessage;

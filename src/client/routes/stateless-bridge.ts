@@ -96,11 +96,12 @@ export function runModernBridge(options: StatelessBridgeOptions): Promise<Bridge
 /** 2025 local client, modern-only remote: the shared adapter in between. */
 export function runLegacyOnModernBridge(options: StatelessBridgeOptions): Promise<BridgeExit> {
   return runStateless(options, (toRemote, toLocal) => {
-    const adapter = new LegacyClientAdapter({ sendToChild: toRemote, sendToClient: toLocal, legacyVersions: LEGACY_PROTOCOL_VERSIONS });
+    const adapter = new LegacyClientAdapter({ peer: { send: toRemote, close: () => undefined }, legacyVersions: LEGACY_PROTOCOL_VERSIONS });
+    adapter.onmessage = toLocal;
     return {
-      fromLocal: (m) => adapter.fromClient(m),
-      fromRemote: (m) => adapter.fromChild(m),
-      gone: (error) => adapter.close(SERVER_ERROR, `mcp-client: ${error.message}`),
+      fromLocal: (m) => adapter.send(m),
+      fromRemote: (m) => adapter.fromPeer(m),
+      gone: (error) => adapter.fail(SERVER_ERROR, `mcp-client: ${error.message}`),
     };
   });
 }

@@ -4,6 +4,7 @@ import { ProxyError } from '../../shared/errors.js';
 import { isMessage, type JsonRpcMessage } from '../../shared/jsonrpc.js';
 import { LineFramer } from '../../shared/line-framer.js';
 import type { Logger } from '../../shared/logger.js';
+import type { Link } from '../../relay/link.js';
 import { killProcessGroup } from './process-group.js';
 
 export interface ChildCommand {
@@ -57,11 +58,13 @@ function childEnv(cmd: ChildCommand): Record<string, string> {
 }
 
 /**
- * One stdio MCP server process. Speaks newline-delimited JSON on its pipes, lives in its own process
- * group so its whole tree can be ended, and reports its exit once with the last stderr lines.
+ * One stdio MCP server process, as a peer `Link`: speaks newline-delimited JSON on its pipes, lives
+ * in its own process group so its whole tree can be ended, and reports its exit once with the last
+ * stderr lines (`exited`, and `onclose` when one is set by then).
  */
-export class ChildProcess {
+export class ChildProcess implements Link<ChildExit> {
   onmessage?: (message: JsonRpcMessage) => void;
+  onclose?: (exit: ChildExit) => void;
   readonly exited: Promise<ChildExit>;
   #proc: SpawnedChild | undefined;
   #alive = true;
@@ -74,6 +77,7 @@ export class ChildProcess {
     this.#log = opts.logger;
     let resolveExit!: (e: ChildExit) => void;
     this.exited = new Promise((r) => (resolveExit = r));
+    void this.exited.then((exit) => this.onclose?.(exit));
     try {
       this.#proc = execa(opts.command, [...opts.args], {
         stdin: 'pipe',
@@ -145,7 +149,7 @@ export class ChildProcess {
     return this.#alive;
   }
 
-  /** Writes one message; returns false if the child is gone. */
+  /** Writes one message (a child has one stream: no route); returns false if the child is gone. */
   send(message: JsonRpcMessage): boolean {
     const stdin = this.#proc?.stdin;
     if (!this.#alive || !stdin || stdin.destroyed) return false;
@@ -153,6 +157,11 @@ export class ChildProcess {
     stdin.write(line);
     this.#opts.onTraffic?.('to_child', Buffer.byteLength(line));
     return true;
+  }
+
+  /** The Link's close: ends the child's process tree (see `stop`). */
+  close(): Promise<ChildExit> {
+    return this.stop();
   }
 
   /** Ends the child's whole process tree: close stdin and SIGTERM the group, SIGKILL after the grace period. */

@@ -3,6 +3,7 @@ import { WebStandardStreamableHTTPServerTransport, type JSONRPCMessage } from '@
 import { LegacyClientAdapter } from '../../relay/eras/legacy-client-on-modern-peer.js';
 import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, isResponse, REQUEST_TIMEOUT, SERVER_ERROR, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
+import type { Link } from '../../relay/link.js';
 import { ChildProcess, type ChildExit, type ChildOptions } from '../child/child-process.js';
 import { describeExit, exitErrorData } from '../child/child-exit.js';
 import { resumptionOf, TRANSPORT_PROTOCOL_VERSIONS, type DirectPost } from '../http/direct-post.js';
@@ -26,11 +27,11 @@ export interface SessionConfig {
 }
 
 /**
- * One 2025-era MCP session: one SDK Streamable HTTP server transport toward the client and one child
- * process, with a transparent JSON-RPC relay between them. A child that answers the `initialize` as a
- * modern-only server (`isModernOnlyRejection`) switches the session to *adapted* mode: from then on
- * every message in both directions goes through a `LegacyClientAdapter`, whose output toward the
- * client takes the same routing (`#toClient`) as a relayed child message.
+ * One 2025-era MCP session: one SDK Streamable HTTP server transport toward the client (the edge) and
+ * one peer link, at first the child process itself, with a transparent JSON-RPC relay between them.
+ * A child that answers the `initialize` as a modern-only server (`isModernOnlyRejection`) switches the
+ * session to *adapted* mode: the peer link becomes a `LegacyClientAdapter` wrapping the child, whose
+ * output toward the client takes the same routing (`#toClient`) as a relayed child message.
  *
  * The hot path, a POST of an established session that the SDK transport would accept unchanged, does
  * not go through the transport: the session writes its SSE answer itself (`DirectStreams`). Initialize,
@@ -47,6 +48,8 @@ export class Session {
   readonly #log: Logger;
   readonly #transport: WebStandardStreamableHTTPServerTransport;
   readonly #child: ChildProcess;
+  /** Where the client's messages go: the child, or in adapted mode the era translator in front of it. */
+  #peer: Link<never>;
   readonly #inflight = new InflightTable();
   readonly #queue: JsonRpcMessage[] = [];
   /** The session's SSE events, for resumption with Last-Event-ID (both the SDK's streams and direct ones). */
@@ -89,6 +92,7 @@ export class Session {
     void this.#transport.start();
     child?.useLogger(this.#log);
     this.#child = child ?? new ChildProcess({ ...cfg.child, logger: this.#log });
+    this.#peer = this.#child;
     this.#child.onmessage = (m) => this.#toClient(m);
     void this.#child.exited.then((exit) => this.#onChildExit(exit));
   }
@@ -163,7 +167,7 @@ export class Session {
     this.#closed = true;
     this.closeCause = cause;
     this.#failInflight(INTERNAL_ERROR, reason);
-    this.#adapter?.close(INTERNAL_ERROR, reason);
+    this.#adapter?.fail(INTERNAL_ERROR, reason);
     this.#direct.closeAll();
     this.#closing = (async () => {
       // The transport writes a message once its event is stored (a microtask later): let the last ones out.
@@ -178,21 +182,11 @@ export class Session {
 
   /** A message from the client, whichever way it came (SDK transport or direct POST). */
   #deliver(message: JsonRpcMessage): void {
-    if (this.#adapter) this.#fromClientAdapted(message);
-    else this.#fromClient(message);
-  }
-
-  #fromClient(message: JsonRpcMessage): void {
     this.#track(message);
-    if (!this.#child.send(message) && isRequest(message)) {
+    if (!this.#peer.send(message) && isRequest(message)) {
       this.#inflight.delete(message.id);
       this.#send(errorResponse(message.id, INTERNAL_ERROR, 'MCP server process is not running'));
     }
-  }
-
-  #fromClientAdapted(message: JsonRpcMessage): void {
-    this.#track(message);
-    this.#adapter!.fromClient(message);
   }
 
   /** Client-side bookkeeping common to both modes: activity, in-flight requests and their timers. */
@@ -249,15 +243,13 @@ export class Session {
    */
   #adapt(initialize: JsonRpcRequest): void {
     this.#log.info('the MCP server speaks only 2026-07-28: this session goes through the era adapter');
-    const adapter = new LegacyClientAdapter({
-      sendToChild: (m) => this.#child.send(m),
-      sendToClient: (m) => this.#toClient(m),
-      legacyVersions: LEGACY_PROTOCOL_VERSIONS,
-    });
+    const adapter = new LegacyClientAdapter({ peer: this.#child, legacyVersions: LEGACY_PROTOCOL_VERSIONS });
+    adapter.onmessage = (m) => this.#toClient(m);
     this.#adapter = adapter;
-    this.#child.onmessage = (m) => adapter.fromChild(m);
+    this.#peer = adapter;
+    this.#child.onmessage = (m) => adapter.fromPeer(m);
     this.#initialize = initialize;
-    adapter.fromClient(initialize);
+    adapter.send(initialize);
   }
 
   #send(message: JsonRpcMessage, relatedRequestId?: JsonRpcId): void {
@@ -287,8 +279,7 @@ export class Session {
     this.#log.warn('request timed out', { requestId: id, seconds });
     this.#send(errorResponse(id, REQUEST_TIMEOUT, `Request timed out: the MCP server did not answer within ${seconds}s`));
     const cancel: JsonRpcMessage = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: `timed out after ${seconds}s` } };
-    if (this.#adapter) this.#adapter.fromClient(cancel);
-    else this.#child.send(cancel);
+    this.#peer.send(cancel);
   }
 
   #failInflight(code: number, message: string, data?: unknown): void {
@@ -303,7 +294,7 @@ export class Session {
     const message = describeExit(this.#cfg.child.command, exit);
     this.#log.warn(message, { exitCode: exit.code, signal: exit.signal });
     this.#failInflight(INTERNAL_ERROR, message, exitErrorData(exit));
-    this.#adapter?.close(INTERNAL_ERROR, message);
+    this.#adapter?.fail(INTERNAL_ERROR, message);
     void this.close(message, 'crashed');
   }
 }

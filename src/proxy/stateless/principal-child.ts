@@ -38,14 +38,11 @@ export class PrincipalChild {
     this.lastActivity = cfg.now();
     this.#log = cfg.logger.child({ principalChild: principal === undefined ? 'anonymous' : 'authenticated', era });
     this.#child = new ChildProcess({ ...cfg.child, logger: this.#log });
-    const relayOpts = {
-      sendToChild: (m: Parameters<ChildProcess['send']>[0]) => this.#child.send(m), requestTimeoutMs: cfg.requestTimeoutMs, logger: this.#log,
-      supportedVersions: supportedVersions(true),
-    };
+    const relayOpts = { peer: this.#child, requestTimeoutMs: cfg.requestTimeoutMs, logger: this.#log, supportedVersions: supportedVersions(true) };
     this.#relay = era === 'modern' ? new ModernChildRelay(relayOpts) : new LegacyChildRelay(relayOpts);
     this.#child.onmessage = (m) => {
       this.lastActivity = cfg.now();
-      this.#relay.fromChild(m);
+      this.#relay.fromPeer(m);
     };
     void this.#child.exited.then((exit) => this.#onExit(exit));
   }

@@ -1,5 +1,6 @@
-import { errorResponse, INTERNAL_ERROR, type JsonRpcMessage, type JsonRpcResponse } from '../../shared/jsonrpc.js';
+import { errorResponse, INTERNAL_ERROR, type JsonRpcResponse } from '../../shared/jsonrpc.js';
 import type { JsonObject } from './protocol.js';
+import type { Link } from '../link.js';
 
 /**
  * Requests the era adapter makes to the child on its own behalf (the handshake, `resources/subscribe`
@@ -8,12 +9,12 @@ import type { JsonObject } from './protocol.js';
  */
 export class InternalRequests {
   readonly #pending = new Map<string, (r: JsonRpcResponse) => void>();
-  readonly #send: (message: JsonRpcMessage) => boolean;
+  readonly #peer: Link<never>;
   readonly #timeoutMs: number;
   #seq = 0;
 
-  constructor(send: (message: JsonRpcMessage) => boolean, timeoutMs: number) {
-    this.#send = send;
+  constructor(peer: Link<never>, timeoutMs: number) {
+    this.#peer = peer;
     this.#timeoutMs = timeoutMs;
   }
 
@@ -29,7 +30,7 @@ export class InternalRequests {
         clearTimeout(timer);
         resolve(r);
       });
-      if (!this.#send({ jsonrpc: '2.0', id, method, params })) {
+      if (!this.#peer.send({ jsonrpc: '2.0', id, method, params })) {
         this.#pending.delete(id);
         clearTimeout(timer);
         resolve(errorResponse(id, INTERNAL_ERROR, 'MCP server process is not running'));

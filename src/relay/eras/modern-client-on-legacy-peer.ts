@@ -1,10 +1,12 @@
-import { errorResponse, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, type JsonRpcNotification, type JsonRpcResponse } from '../../shared/jsonrpc.js';
+import { randomBytes } from 'node:crypto';
+import { errorResponse, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcResponse } from '../../shared/jsonrpc.js';
+import { Mux } from '../mux.js';
 import { ADAPTER_CLIENT_CAPABILITIES, capabilityNames, missingCapabilities, requiredCapabilities } from './client-capabilities.js';
 import { isObject, MODERN_PROTOCOL_VERSION, readEnvelope, type Envelope, type JsonObject } from './protocol.js';
 import { InternalRequests } from './internal-requests.js';
 import { ListenBridge } from './subscriptions.js';
-import { newToken, RelayBase } from './relay-base.js';
-import type { Call, Exchange, JsonRpcRequest, RelayOptions } from './relay-types.js';
+import { routeLog } from './log-routing.js';
+import type { Call, Exchange, JsonRpcRequest, ModernRelay, RelayOptions } from './relay-types.js';
 import { isRemovedMethod } from './removed-methods.js';
 import { completeResult, discoverFromInitialize, inputRequestOf, inputRequiredResult, MRTR_METHODS, SERVER_REQUEST_CAPABILITY } from './results.js';
 import { unknownResourceError } from './unknown-resource.js';
@@ -55,7 +57,10 @@ interface Pending {
  * requests during a call into one `input_required` result per round (with a fresh `requestState`
  * each round) whose retry answers the child's still-waiting requests. Everything else is forwarded.
  */
-export class LegacyChildRelay extends RelayBase {
+export class LegacyChildRelay implements ModernRelay {
+  readonly #opts: LegacyChildRelayOptions;
+  readonly #mux: Mux;
+  #closed = false;
   readonly #legacyVersion: string;
   readonly #collectMs: number;
   #phase: 'none' | 'pending' | 'ready' | 'failed' = 'none';
@@ -68,15 +73,29 @@ export class LegacyChildRelay extends RelayBase {
   readonly #listens: ListenBridge;
 
   constructor(opts: LegacyChildRelayOptions) {
-    super(opts);
+    this.#opts = opts;
+    this.#mux = new Mux({
+      peer: opts.peer, idPrefix: 'l', requestTimeoutMs: opts.requestTimeoutMs,
+      events: {
+        response: (call, response) => this.#onCallResponse(call, response),
+        otherResponse: (response) => void this.#internal.settle(response),
+        request: (request) => this.#onPeerRequest(request),
+        notification: (n) => this.#onNotification(n),
+        ended: (call) => this.#onCallEnded(call),
+      },
+    });
     this.#legacyVersion = opts.legacyVersion ?? '2025-11-25';
     this.#collectMs = opts.inputCollectMs ?? 10;
-    this.#internal = new InternalRequests(opts.sendToChild, opts.requestTimeoutMs);
+    this.#internal = new InternalRequests(opts.peer, opts.requestTimeoutMs);
     this.#listens = new ListenBridge((method, params) => this.#internal.request(method, params));
   }
 
-  override get busy(): boolean {
-    return this.calls.size > 0 || this.#listens.size > 0 || this.#queue.length > 0;
+  get busy(): boolean {
+    return this.#mux.size > 0 || this.#listens.size > 0 || this.#queue.length > 0;
+  }
+
+  fromPeer(message: JsonRpcMessage): void {
+    this.#mux.fromPeer(message);
   }
 
   open(request: JsonRpcRequest, exchange: Exchange): () => void {
@@ -85,7 +104,7 @@ export class LegacyChildRelay extends RelayBase {
       pending.cancelled = true;
       pending.cancel?.();
     };
-    if (this.closed) exchange.deliver(errorResponse(exchange.id, INTERNAL_ERROR, 'MCP server process is not running'));
+    if (this.#closed) exchange.deliver(errorResponse(exchange.id, INTERNAL_ERROR, 'MCP server process is not running'));
     else if (isRemovedMethod(request.method)) exchange.deliver(errorResponse(exchange.id, METHOD_NOT_FOUND, `Method not found: ${request.method} is not part of protocol revision ${MODERN_PROTOCOL_VERSION}`));
     else if (this.#phase === 'ready') this.#dispatch(pending);
     else if (this.#phase === 'failed') exchange.deliver(errorResponse(exchange.id, this.#failure!.code, this.#failure!.message));
@@ -96,8 +115,9 @@ export class LegacyChildRelay extends RelayBase {
     return cancel;
   }
 
-  override close(code: number, message: string, data?: unknown): void {
-    super.close(code, message, data);
+  close(code: number, message: string, data?: unknown): void {
+    this.#closed = true;
+    this.#mux.fail(code, message, data);
     this.#phase = 'failed';
     this.#failure = { code, message };
     for (const p of this.#queue.splice(0)) if (!p.cancelled) p.exchange.deliver(errorResponse(p.exchange.id, code, message, data));
@@ -105,16 +125,12 @@ export class LegacyChildRelay extends RelayBase {
     this.#internal.failAll(code, message);
   }
 
-  protected idPrefix(): string {
-    return 'l';
-  }
-
   #initialize(envelope: Envelope | undefined): void {
     this.#phase = 'pending';
     const clientInfo = envelope?.clientInfo ?? { name: 'mcp-proxy', version: '0.0.0' };
     const capabilities = structuredClone(ADAPTER_CLIENT_CAPABILITIES);
     void this.#internal.request('initialize', { protocolVersion: this.#legacyVersion, capabilities, clientInfo }).then((response) => {
-      if (this.closed) return;
+      if (this.#closed) return;
       if (!('result' in response) || !isObject(response.result)) {
         const why = 'error' in response ? response.error.message : 'no result';
         this.#phase = 'failed';
@@ -124,7 +140,7 @@ export class LegacyChildRelay extends RelayBase {
       }
       this.#initResult = response.result;
       this.#phase = 'ready';
-      this.opts.sendToChild({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      this.#opts.peer.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       // Each request filters logs by its own envelope logLevel, so the child sends everything.
       const caps = isObject(this.#initResult.capabilities) ? this.#initResult.capabilities : {};
       if (isObject(caps.logging)) void this.#internal.request('logging/setLevel', { level: 'debug' });
@@ -135,7 +151,7 @@ export class LegacyChildRelay extends RelayBase {
   #dispatch(p: Pending): void {
     const { request, exchange } = p;
     if (request.method === 'server/discover') {
-      exchange.deliver({ jsonrpc: '2.0', id: exchange.id, result: discoverFromInitialize(this.#initResult, this.opts.supportedVersions) });
+      exchange.deliver({ jsonrpc: '2.0', id: exchange.id, result: discoverFromInitialize(this.#initResult, this.#opts.supportedVersions) });
     } else if (request.method === 'subscriptions/listen') {
       const caps = isObject(this.#initResult.capabilities) ? this.#initResult.capabilities : {};
       p.cancel = this.#listens.open(request.params, exchange, caps);
@@ -143,7 +159,7 @@ export class LegacyChildRelay extends RelayBase {
       p.cancel = this.#resume(request, exchange);
     } else {
       const { inputResponses: _ir, ...params } = request.params ?? {};
-      p.cancel = this.closerFor(this.forward(request, exchange, request.params ? params : undefined), exchange);
+      p.cancel = this.#mux.closerFor(this.#mux.forward(request, exchange, request.params ? params : undefined), exchange);
     }
   }
 
@@ -170,35 +186,31 @@ export class LegacyChildRelay extends RelayBase {
     call.exchange = exchange;
     call.envelope = readEnvelope(params);
     const token = isObject(params._meta) ? params._meta.progressToken : undefined;
-    call.clientToken = typeof token === 'string' || typeof token === 'number' ? token : undefined;
+    call.callerToken = typeof token === 'string' || typeof token === 'number' ? token : undefined;
     const responses = isObject(params.inputResponses) ? params.inputResponses : {};
     for (const [key, value] of Object.entries(responses)) {
       const ask = rounds.asks.get(key);
       if (!ask || !isObject(value)) continue;
       rounds.asks.delete(key);
-      this.opts.sendToChild({ jsonrpc: '2.0', id: ask.childAskId, result: value });
+      this.#opts.peer.send({ jsonrpc: '2.0', id: ask.childAskId, result: value });
     }
     if (rounds.final) this.#finish(call, rounds.final);
     else if (rounds.asks.size > 0) this.#collect(call, rounds);
-    else this.armTimer(call);
-    return this.closerFor(call, exchange);
+    else this.#mux.arm(call, this.#opts.requestTimeoutMs);
+    return this.#mux.closerFor(call, exchange);
   }
 
-  protected override onCallResponse(call: Call, response: JsonRpcResponse): void {
+  #onCallResponse(call: Call, response: JsonRpcResponse): void {
     const rounds = this.#rounds.get(call);
     if (!call.exchange && rounds) rounds.final = response;
     else this.#finish(call, response);
   }
 
-  protected override onOtherResponse(response: JsonRpcResponse): void {
-    this.#internal.settle(response);
-  }
-
-  protected override onChildRequest(request: JsonRpcRequest): void {
+  #onPeerRequest(request: JsonRpcRequest): void {
     const capability = SERVER_REQUEST_CAPABILITY[request.method];
     let target: Call | undefined;
-    for (const call of this.calls.values()) if (MRTR_METHODS.includes(call.method)) target = call;
-    const refuse = (why: string): void => void this.opts.sendToChild(errorResponse(request.id, METHOD_NOT_FOUND, why));
+    for (const call of this.#mux.calls()) if (MRTR_METHODS.includes(call.method)) target = call;
+    const refuse = (why: string): void => void this.#opts.peer.send(errorResponse(request.id, METHOD_NOT_FOUND, why));
     if (!capability) return refuse(`${request.method} cannot be relayed to a 2026-07-28 client`);
     if (!target) return refuse(`${request.method} cannot be relayed: a 2026-07-28 client answers it only within tools/call, prompts/get or resources/read, and none is in flight`);
     let rounds = this.#rounds.get(target);
@@ -210,18 +222,19 @@ export class LegacyChildRelay extends RelayBase {
     if (target.exchange) this.#collect(target, rounds);
   }
 
-  protected override onUnsolicited(n: JsonRpcNotification): void {
-    if (!this.#listens.deliver(n)) super.onUnsolicited(n);
+  #onNotification(n: JsonRpcNotification): void {
+    if (n.method === 'notifications/message') return routeLog(this.#mux.calls(), n);
+    if (!this.#listens.deliver(n)) this.#opts.logger?.debug('child notification outside any request dropped', { method: n.method });
   }
 
-  protected override endCall(call: Call): void {
-    super.endCall(call);
+  /** A call ended: its round (if any) goes, and the child's questions still waiting are refused. */
+  #onCallEnded(call: Call): void {
     const rounds = this.#rounds.get(call);
     if (!rounds) return;
     if (rounds.collecting) clearTimeout(rounds.collecting);
     this.#rounds.delete(call);
     if (rounds.state !== undefined) this.#byState.delete(rounds.state);
-    for (const ask of rounds.asks.values()) this.opts.sendToChild(errorResponse(ask.childAskId, INTERNAL_ERROR, 'The client request this was asked for has ended'));
+    for (const ask of rounds.asks.values()) this.#opts.peer.send(errorResponse(ask.childAskId, INTERNAL_ERROR, 'The client request this was asked for has ended'));
   }
 
   /** The child's answer, translated for a 2026-07-28 client, to the call's exchange. */
@@ -229,7 +242,7 @@ export class LegacyChildRelay extends RelayBase {
     if ('error' in response && call.method === 'resources/read' && call.name !== undefined) {
       response = { jsonrpc: '2.0', id: response.id, error: unknownResourceError(response.error, call.name) };
     }
-    this.deliverResponse(call, response, (r) => completeResult(r, call.method));
+    this.#mux.respond(call, response, (r) => completeResult(r, call.method));
   }
 
   /** Gathers the child's requests that come together into one round, then answers the round. */
@@ -256,7 +269,7 @@ export class LegacyChildRelay extends RelayBase {
       const missing = missingCapabilities(requiredCapabilities(ask.method, ask.params) ?? {}, declared);
       if (!missing) continue;
       rounds.asks.delete(key);
-      this.opts.sendToChild(errorResponse(ask.childAskId, METHOD_NOT_FOUND,
+      this.#opts.peer.send(errorResponse(ask.childAskId, METHOD_NOT_FOUND,
         `${ask.method} cannot be relayed: the client did not declare the ${capabilityNames(missing).join(', ')} capability on this request`, { requiredCapabilities: missing }));
     }
     if (rounds.asks.size === 0) return;
@@ -265,8 +278,13 @@ export class LegacyChildRelay extends RelayBase {
     this.#byState.set(rounds.state, call);
     const inputRequests: JsonObject = {};
     for (const [key, ask] of rounds.asks) inputRequests[key] = inputRequestOf(ask.method, ask.params);
-    const ttl = this.opts.inputTimeoutMs ?? this.opts.requestTimeoutMs;
-    this.armTimer(call, ttl, () => this.cancel(call, `the client did not retry within ${ttl / 1000}s`));
+    const ttl = this.#opts.inputTimeoutMs ?? this.#opts.requestTimeoutMs;
+    this.#mux.arm(call, ttl, () => this.#mux.cancel(call, `the client did not retry within ${ttl / 1000}s`));
     exchange.deliver({ jsonrpc: '2.0', id: exchange.id, result: inputRequiredResult(inputRequests, rounds.state) });
   }
+}
+
+/** An unguessable token (requestState): 128 bits from the CSPRNG. */
+function newToken(prefix: string): string {
+  return `${prefix}${randomBytes(16).toString('base64url')}`;
 }

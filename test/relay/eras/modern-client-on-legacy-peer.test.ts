@@ -3,6 +3,7 @@ import type { JsonRpcMessage, JsonRpcRequest } from '../../../src/shared/jsonrpc
 import { ADAPTER_CLIENT_CAPABILITIES } from '../../../src/relay/eras/client-capabilities.js';
 import { LegacyChildRelay } from '../../../src/relay/eras/modern-client-on-legacy-peer.js';
 import { ModernChildRelay } from '../../../src/relay/eras/modern-passthrough.js';
+import type { Link } from '../../../src/relay/link.js';
 import type { Exchange } from '../../../src/relay/eras/relay-types.js';
 
 const CAPS = { sampling: {} };
@@ -27,10 +28,15 @@ afterEach(() => {
   for (const r of relays.splice(0)) r.close(-32603, 'test over');
 });
 
+/** A peer link that records what the relay wrote toward the peer (a plain recorder, not a mock of our code). */
+function recorder(sent: JsonRpcMessage[]): Link {
+  return { send: (m) => (sent.push(m), true), close: () => undefined };
+}
+
 /** A relay and the messages it wrote toward the child (a plain recorder, not a mock of our code). */
 function legacy(): { relay: LegacyChildRelay; sent: JsonRpcMessage[]; last: () => Record<string, unknown> } {
   const sent: JsonRpcMessage[] = [];
-  const relay = new LegacyChildRelay({ sendToChild: (m) => (sent.push(m), true), requestTimeoutMs: 5_000 });
+  const relay = new LegacyChildRelay({ peer: recorder(sent), requestTimeoutMs: 5_000 });
   relays.push(relay);
   return { relay, sent, last: () => sent[sent.length - 1] as unknown as Record<string, unknown> };
 }
@@ -38,7 +44,7 @@ function legacy(): { relay: LegacyChildRelay; sent: JsonRpcMessage[]; last: () =
 async function handshake(relay: LegacyChildRelay, sent: JsonRpcMessage[], caps: Record<string, unknown> = { tools: {}, resources: { subscribe: true } }): Promise<void> {
   const init = sent[0] as JsonRpcRequest;
   expect(init.method).toBe('initialize');
-  relay.fromChild({ jsonrpc: '2.0', id: init.id, result: { protocolVersion: '2025-11-25', capabilities: caps, serverInfo: { name: 'old', version: '1' } } });
+  relay.fromPeer({ jsonrpc: '2.0', id: init.id, result: { protocolVersion: '2025-11-25', capabilities: caps, serverInfo: { name: 'old', version: '1' } } });
   await new Promise((r) => setImmediate(r));
   expect((sent[1] as { method: string }).method).toBe('notifications/initialized');
 }
@@ -65,8 +71,8 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const [ca, cb] = sent.slice(-2) as JsonRpcRequest[];
     expect(ca!.id).not.toBe(cb!.id);
     expect(ca!.params?._meta?.progressToken).not.toBe(cb!.params?._meta?.progressToken);
-    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: cb!.params!._meta!.progressToken as string, progress: 1 } });
-    relay.fromChild({ jsonrpc: '2.0', id: cb!.id, result: { content: [] } });
+    relay.fromPeer({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: cb!.params!._meta!.progressToken as string, progress: 1 } });
+    relay.fromPeer({ jsonrpc: '2.0', id: cb!.id, result: { content: [] } });
     expect(a.got).toEqual([]);
     expect(b.got).toEqual([
       { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: 1 } },
@@ -81,7 +87,7 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const first = exchange(1);
     relay.open(req(1, 'tools/call', { name: 'sample' }), first);
     const call = last() as { id: string };
-    relay.fromChild({ jsonrpc: '2.0', id: 'ask-1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } });
+    relay.fromPeer({ jsonrpc: '2.0', id: 'ask-1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } });
     await collected();
     const ir = (first.got[0] as unknown as { result: { resultType: string; inputRequests: Record<string, unknown>; requestState: string } }).result;
     expect(ir.resultType).toBe('input_required');
@@ -90,7 +96,7 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const answer = { role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'm' };
     relay.open(req(2, 'tools/call', { name: 'sample', requestState: ir.requestState, inputResponses: { 'sampling-1': answer } }), retry);
     expect(last()).toEqual({ jsonrpc: '2.0', id: 'ask-1', result: answer });
-    relay.fromChild({ jsonrpc: '2.0', id: call.id, result: { content: [{ type: 'text', text: 'done' }] } });
+    relay.fromPeer({ jsonrpc: '2.0', id: call.id, result: { content: [{ type: 'text', text: 'done' }] } });
     expect(retry.got).toEqual([{ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'done' }], resultType: 'complete' } }]);
     expect(relay.busy).toBe(false);
   });
@@ -99,11 +105,11 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const { relay, sent, last } = legacy();
     relay.open(req(0, 'server/discover'), exchange(0));
     await handshake(relay, sent);
-    relay.fromChild({ jsonrpc: '2.0', id: 'roots-1', method: 'roots/list' });
+    relay.fromPeer({ jsonrpc: '2.0', id: 'roots-1', method: 'roots/list' });
     expect(last()).toMatchObject({ id: 'roots-1', error: { code: -32601 } });
     const first = exchange(1);
     relay.open(req(1, 'tools/call', { name: 'sample' }), first);
-    relay.fromChild({ jsonrpc: '2.0', id: 'ask-1', method: 'sampling/createMessage', params: {} });
+    relay.fromPeer({ jsonrpc: '2.0', id: 'ask-1', method: 'sampling/createMessage', params: {} });
     await collected();
     const state = (first.got[0] as unknown as { result: { requestState: string } }).result.requestState;
     const other = exchange(2);
@@ -129,9 +135,9 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const first = exchange(1);
     relay.open(req(1, 'tools/call', { name: 'ask' }, caps), first);
     const call = last() as { id: string };
-    relay.fromChild({ jsonrpc: '2.0', id: 'e1', method: 'elicitation/create', params: { message: 'name?', requestedSchema: {} } });
-    relay.fromChild({ jsonrpc: '2.0', id: 's1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } });
-    relay.fromChild({ jsonrpc: '2.0', id: 'r1', method: 'roots/list' });
+    relay.fromPeer({ jsonrpc: '2.0', id: 'e1', method: 'elicitation/create', params: { message: 'name?', requestedSchema: {} } });
+    relay.fromPeer({ jsonrpc: '2.0', id: 's1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } });
+    relay.fromPeer({ jsonrpc: '2.0', id: 'r1', method: 'roots/list' });
     await collected();
     expect(first.got).toHaveLength(1);
     const round1 = (first.got[0] as unknown as { result: { inputRequests: Record<string, { method: string }>; requestState: string } }).result;
@@ -139,7 +145,7 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const second = exchange(2);
     relay.open(req(2, 'tools/call', { name: 'ask', requestState: round1.requestState, inputResponses: { 'elicitation-1': { action: 'decline' }, 'sampling-2': { role: 'assistant', content: { type: 'text', text: 'x' }, model: 'm' }, 'roots-3': { roots: [] } } }, caps), second);
     expect(sent.slice(-3).map((m) => (m as { id: string }).id)).toEqual(['e1', 's1', 'r1']);
-    relay.fromChild({ jsonrpc: '2.0', id: 'e2', method: 'elicitation/create', params: { message: 'again?', requestedSchema: {} } });
+    relay.fromPeer({ jsonrpc: '2.0', id: 'e2', method: 'elicitation/create', params: { message: 'again?', requestedSchema: {} } });
     await collected();
     const round2 = (second.got[0] as unknown as { result: { inputRequests: Record<string, unknown>; requestState: string } }).result;
     expect(Object.keys(round2.inputRequests)).toEqual(['elicitation-4']);
@@ -150,7 +156,7 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const third = exchange(4);
     relay.open(req(4, 'tools/call', { name: 'ask', requestState: round2.requestState, inputResponses: { 'elicitation-4': { action: 'cancel' } } }, caps), third);
     expect(last()).toEqual({ jsonrpc: '2.0', id: 'e2', result: { action: 'cancel' } });
-    relay.fromChild({ jsonrpc: '2.0', id: call.id, result: { content: [] } });
+    relay.fromPeer({ jsonrpc: '2.0', id: call.id, result: { content: [] } });
     expect(third.got).toEqual([{ jsonrpc: '2.0', id: 4, result: { content: [], resultType: 'complete' } }]);
     expect(relay.busy).toBe(false);
   });
@@ -162,9 +168,9 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const ex = exchange(1);
     relay.open(req(1, 'tools/call', { name: 'elicit' }, { elicitation: {} }), ex);
     const call = last() as unknown as JsonRpcRequest;
-    relay.fromChild({ jsonrpc: '2.0', id: 'u1', method: 'elicitation/create', params: { mode: 'url', url: 'https://example.com/x', message: 'go', elicitationId: 'x' } });
-    relay.fromChild({ jsonrpc: '2.0', id: 'r1', method: 'roots/list' });
-    relay.fromChild({ jsonrpc: '2.0', id: 'f1', method: 'elicitation/create', params: { message: 'name?', requestedSchema: {} } });
+    relay.fromPeer({ jsonrpc: '2.0', id: 'u1', method: 'elicitation/create', params: { mode: 'url', url: 'https://example.com/x', message: 'go', elicitationId: 'x' } });
+    relay.fromPeer({ jsonrpc: '2.0', id: 'r1', method: 'roots/list' });
+    relay.fromPeer({ jsonrpc: '2.0', id: 'f1', method: 'elicitation/create', params: { message: 'name?', requestedSchema: {} } });
     await collected();
     expect(sent.slice(-2)).toEqual([
       { jsonrpc: '2.0', id: 'u1', error: { code: -32601, message: 'elicitation/create cannot be relayed: the client did not declare the elicitation.url capability on this request', data: { requiredCapabilities: { elicitation: { url: {} } } } } },
@@ -174,10 +180,10 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     expect(Object.keys(round.inputRequests)).toEqual(['elicitation-3']);
     const only = exchange(2);
     relay.open(req(2, 'tools/call', { name: 'elicit' }, {}), only);
-    relay.fromChild({ jsonrpc: '2.0', id: 's1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } });
+    relay.fromPeer({ jsonrpc: '2.0', id: 's1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } });
     await collected();
     expect(last()).toMatchObject({ id: 's1', error: { code: -32601 } });
-    relay.fromChild({ jsonrpc: '2.0', id: (sent.find((m) => (m as JsonRpcRequest).method === 'tools/call' && m !== call) as JsonRpcRequest).id, result: { content: [] } });
+    relay.fromPeer({ jsonrpc: '2.0', id: (sent.find((m) => (m as JsonRpcRequest).method === 'tools/call' && m !== call) as JsonRpcRequest).id, result: { content: [] } });
     expect(only.got).toEqual([{ jsonrpc: '2.0', id: 2, result: { content: [], resultType: 'complete' } }]);
   });
 
@@ -189,10 +195,10 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
     const close = relay.open(req(5, 'subscriptions/listen', { notifications: { resourceSubscriptions: ['a://1'], toolsListChanged: true } }), listen);
     const sub = last() as unknown as JsonRpcRequest;
     expect(sub).toMatchObject({ method: 'resources/subscribe', params: { uri: 'a://1' } });
-    relay.fromChild({ jsonrpc: '2.0', id: sub.id, result: {} });
+    relay.fromPeer({ jsonrpc: '2.0', id: sub.id, result: {} });
     await new Promise((r) => setImmediate(r));
     expect(listen.got[0]).toEqual({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: { resourceSubscriptions: ['a://1'] }, _meta: { 'io.modelcontextprotocol/subscriptionId': 5 } } });
-    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://1' } });
+    relay.fromPeer({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://1' } });
     expect(listen.got[1]).toMatchObject({ method: 'notifications/resources/updated', params: { uri: 'a://1', _meta: { 'io.modelcontextprotocol/subscriptionId': 5 } } });
     close();
     expect(last()).toMatchObject({ method: 'resources/unsubscribe', params: { uri: 'a://1' } });
@@ -207,9 +213,9 @@ describe('LegacyChildRelay: listens', () => {
     const listen = exchange(6);
     relay.open(req(6, 'subscriptions/listen', { notifications: { resourceSubscriptions: ['a://2'] } }), listen);
     const sub = last() as unknown as JsonRpcRequest;
-    relay.fromChild({ jsonrpc: '2.0', id: sub.id, result: {} });
-    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://2' } });
-    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://other' } });
+    relay.fromPeer({ jsonrpc: '2.0', id: sub.id, result: {} });
+    relay.fromPeer({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://2' } });
+    relay.fromPeer({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'a://other' } });
     await new Promise((r) => setImmediate(r));
     expect(listen.got.map((m) => (m as { method: string }).method)).toEqual(['notifications/subscriptions/acknowledged', 'notifications/resources/updated']);
     expect(listen.got[1]).toMatchObject({ params: { uri: 'a://2', _meta: { 'io.modelcontextprotocol/subscriptionId': 6 } } });
@@ -222,7 +228,7 @@ describe('LegacyChildRelay: listens', () => {
     const close = relay.open(req(7, 'subscriptions/listen', { notifications: { resourceSubscriptions: ['a://3'] } }), exchange(7));
     const sub = last() as unknown as JsonRpcRequest;
     close();
-    relay.fromChild({ jsonrpc: '2.0', id: sub.id, result: {} });
+    relay.fromPeer({ jsonrpc: '2.0', id: sub.id, result: {} });
     await new Promise((r) => setImmediate(r));
     expect(sent.filter((m) => (m as JsonRpcRequest).method === 'resources/unsubscribe')).toHaveLength(1);
     expect(relay.busy).toBe(false);
@@ -232,12 +238,12 @@ describe('LegacyChildRelay: listens', () => {
 describe('ModernChildRelay: multiplexing only', () => {
   it('rewrites ids and the listen subscription id both ways', () => {
     const sent: JsonRpcMessage[] = [];
-    const relay = new ModernChildRelay({ sendToChild: (m) => (sent.push(m), true), requestTimeoutMs: 5_000 });
+    const relay = new ModernChildRelay({ peer: recorder(sent), requestTimeoutMs: 5_000 });
     relays.push(relay);
     const listen = exchange(3);
     const close = relay.open(req(3, 'subscriptions/listen', { notifications: { toolsListChanged: true } }), listen);
     const childId = (sent[0] as JsonRpcRequest).id;
-    relay.fromChild({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': childId } } });
+    relay.fromPeer({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': childId } } });
     expect(listen.got[0]).toEqual({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 3 } } });
     close();
     expect(sent[1]).toMatchObject({ method: 'notifications/cancelled', params: { requestId: childId } });
@@ -245,15 +251,15 @@ describe('ModernChildRelay: multiplexing only', () => {
 
   it('gives a modern child\'s server/discover the endpoint\'s versions and valid cache hints', () => {
     const sent: JsonRpcMessage[] = [];
-    const relay = new ModernChildRelay({ sendToChild: (m) => (sent.push(m), true), requestTimeoutMs: 5_000, supportedVersions: ['2026-07-28', '2025-11-25'] });
+    const relay = new ModernChildRelay({ peer: recorder(sent), requestTimeoutMs: 5_000, supportedVersions: ['2026-07-28', '2025-11-25'] });
     relays.push(relay);
     const ex = exchange(9);
     relay.open(req(9, 'server/discover'), ex);
-    relay.fromChild({ jsonrpc: '2.0', id: (sent[0] as JsonRpcRequest).id, result: { supportedVersions: ['2026-07-28'], capabilities: {}, resultType: 'complete', ttlMs: 5_000, cacheScope: 'public' } });
+    relay.fromPeer({ jsonrpc: '2.0', id: (sent[0] as JsonRpcRequest).id, result: { supportedVersions: ['2026-07-28'], capabilities: {}, resultType: 'complete', ttlMs: 5_000, cacheScope: 'public' } });
     expect(ex.got).toEqual([{ jsonrpc: '2.0', id: 9, result: { supportedVersions: ['2026-07-28', '2025-11-25'], capabilities: {}, resultType: 'complete', ttlMs: 5_000, cacheScope: 'public' } }]);
     const bare = exchange(10);
     relay.open(req(10, 'server/discover'), bare);
-    relay.fromChild({ jsonrpc: '2.0', id: (sent[1] as JsonRpcRequest).id, result: { supportedVersions: ['2026-07-28'], capabilities: {}, resultType: 'complete' } });
+    relay.fromPeer({ jsonrpc: '2.0', id: (sent[1] as JsonRpcRequest).id, result: { supportedVersions: ['2026-07-28'], capabilities: {}, resultType: 'complete' } });
     expect(bare.got[0]).toMatchObject({ result: { ttlMs: 0, cacheScope: 'private' } });
   });
 });
