@@ -67,7 +67,8 @@ for (const kind of ['modern-only', 'legacy-only', 'dual-era'] as const) {
           expect(tools.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'progress', 'sample', 'elicit']));
 
           const seen: number[] = [];
-          const progressed = await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 50 } }, { onprogress: (p) => seen.push(p.progress) });
+          // 300 ms between steps: the first progress lines leave well before the result, even on a loaded machine.
+          const progressed = await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 300 } }, { onprogress: (p) => seen.push(p.progress) });
           expect(textOf(progressed)).toMatch(/done|3/);
           // The SDK stdio client runs notification handlers a microtask after responses, so on a loaded
           // machine progress lines read in the same chunk as the result are dropped on its side (and
