@@ -74,7 +74,10 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
     refreshed.set(key, now);
     return true;
   };
-  const quietly = (what: string) => (error: unknown): void => log.debug(`cluster directory: ${what} failed`, { error });
+  const quietly = (what: string, key?: string) => (error: unknown): void => {
+    if (key !== undefined) refreshed.delete(key); // retried with the next request
+    log.debug(`cluster directory: ${what} failed`, { error });
+  };
   const unreachable = (refuse: Refuse): void => refuse(503, 'Service Unavailable: the session directory (Redis) is unreachable; retry', RETRY);
 
   async function forward(req: IncomingMessage, res: ServerResponse, body: string | undefined, owner: string, refuse: Refuse): Promise<void> {
@@ -108,7 +111,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
       }
     },
     sessionActive(id) {
-      if (due(`s:${id}`)) directory.touchSession(id, ttlMs).catch(quietly('refresh'));
+      if (due(`s:${id}`)) directory.touchSession(id, ttlMs).catch(quietly('refresh', `s:${id}`));
     },
     sessionEnded(id) {
       refreshed.delete(`s:${id}`);
@@ -148,7 +151,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
       }
       if (holder === deps.self) {
         refreshed.set(`p:${key}`, Date.now());
-        directory.touchPrincipal(key, ttlMs).catch(quietly('refresh'));
+        directory.touchPrincipal(key, ttlMs).catch(quietly('refresh', `p:${key}`));
         return local();
       }
       refreshed.delete(`p:${key}`);
@@ -156,7 +159,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
     },
     principalActive(principal) {
       const key = principalKey(principal);
-      if (due(`p:${key}`)) directory.touchPrincipal(key, ttlMs).catch(quietly('refresh'));
+      if (due(`p:${key}`)) directory.touchPrincipal(key, ttlMs).catch(quietly('refresh', `p:${key}`));
     },
     async close() {
       await heartbeat.stop();

@@ -115,7 +115,8 @@ export async function connectDirectory(opts: DirectoryOptions): Promise<Director
       await client.set(s(id), self, { expiration: { type: 'PX', value: ttlMs } });
     },
     async touchSession(id, ttlMs) {
-      await client.pExpire(s(id), ttlMs);
+      // A SET, not an expiry: the entry comes back after a Redis restart that lost it.
+      await client.set(s(id), self, { expiration: { type: 'PX', value: ttlMs } });
     },
     async forgetSession(id) {
       await client.eval(DELETE_IF, { keys: [s(id)], arguments: [self] });
@@ -128,7 +129,7 @@ export async function connectDirectory(opts: DirectoryOptions): Promise<Director
       await client.set(p(key), self, { expiration: { type: 'PX', value: ttlMs } });
     },
     async touchPrincipal(key, ttlMs) {
-      await client.pExpire(p(key), ttlMs);
+      await client.set(p(key), self, { expiration: { type: 'PX', value: ttlMs } });
     },
     async forgetStale(kind, key, owner) {
       await client.eval(DELETE_IF, { keys: [kind === 's' ? s(key) : p(key)], arguments: [owner] });
@@ -148,6 +149,9 @@ export async function connectDirectory(opts: DirectoryOptions): Promise<Director
       await client.set(key, randomBytes(32).toString('base64url'), { condition: 'NX' });
       const secret = await client.get(key);
       if (!secret) throw new ProxyError('CLUSTER_UNAVAILABLE', 'the cluster secret could not be read from Redis');
+      // A Redis restarted without its data gets the secret back from the first instance that reconnects,
+      // so an instance started afterwards shares it.
+      client.on('ready', () => void client.set(key, secret, { condition: 'NX' }).catch(() => undefined));
       return secret;
     },
     async close() {
