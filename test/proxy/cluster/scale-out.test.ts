@@ -1,7 +1,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SseReader, redisGet, sessionHeaders, startInstances } from '../../helpers/cluster-run.js';
 import { alive, textOf, waitFor } from '../../helpers/proxy-harness.js';
-import { killProxyBinaries, type ProxyBinary } from '../../helpers/proxy-binary.js';
+import { cleanEnv, killProxyBinaries, runBinary, type ProxyBinary } from '../../helpers/proxy-binary.js';
+import { freePort } from '../../helpers/client-bridge.js';
+import { FIXTURE } from '../../helpers/proxy-harness.js';
 import { INIT, messagesOf, post } from '../../helpers/raw-http.js';
 import { final, post as modernPost, request as modernRequest } from '../../helpers/modern-wire.js';
 import { killRedisServers, startRedis, type RedisServer } from '../../helpers/redis-server.js';
@@ -230,4 +232,12 @@ describe('mcp-proxy --redis-url: several instances behind a balancer without sti
     expect(client.headers.get('x-mcp-proxy-cluster-secret')).toBeNull();
     expect(await client.text()).not.toContain(secret);
   }, 60_000);
+
+  it('refuses to start when Redis cannot be reached, with one clear line (exit 1)', async () => {
+    const port = await freePort();
+    const run = await runBinary(['--port', '0', '--start-check', '0', '--redis-url', `redis://user:pw-not-logged@127.0.0.1:${port}`, '--', process.execPath, FIXTURE], { env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json' }) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot reach Redis at redis://user:***@127.0.0.1:${port}`);
+    expect(run.stderr).not.toContain('pw-not-logged');
+  }, 30_000);
 });
