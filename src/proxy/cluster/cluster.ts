@@ -4,7 +4,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { MetricsSink } from '../telemetry/metrics-sink.js';
 import { connectDirectory, principalKey, type Directory } from './directory.js';
 import { createForwarder, SECRET_HEADER, type Forwarder } from './forwarder.js';
-import { startHeartbeat } from './heartbeat.js';
+import { HEARTBEAT_TTL_MS, startHeartbeat } from './heartbeat.js';
 
 /** `--redis-url`, `--advertise-url`, `--cluster-secret`. */
 export interface ClusterOptions {
@@ -78,12 +78,27 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
     if (key !== undefined) refreshed.delete(key); // retried with the next request
     log.debug(`cluster directory: ${what} failed`, { error });
   };
+  // Owners seen lately: a forwarded request needs no Redis round trip. Short-lived, and dropped when a forward
+  // fails, so a dead owner is still detected by the heartbeat within its TTL (404 within 10 s).
+  const owners = new Map<string, { owner: string; until: number }>();
+  const OWNER_CACHE_MS = 2_000;
+  // Redis back after an outage (maybe restarted without its data): this instance is alive again at once, and its
+  // sessions and principals are in the directory again before their next request.
+  directory.onReconnect = () => {
+    heartbeat.beat();
+    for (const key of refreshed.keys()) {
+      const id = key.slice(2);
+      const put = key.startsWith('s:') ? directory.touchSession(id, ttlMs) : directory.touchPrincipal(id, ttlMs);
+      put.catch(quietly('re-register', key));
+    }
+  };
   const unreachable = (refuse: Refuse): void => refuse(503, 'Service Unavailable: the session directory (Redis) is unreachable; retry', RETRY);
 
-  async function forward(req: IncomingMessage, res: ServerResponse, body: string | undefined, owner: string, refuse: Refuse): Promise<void> {
+  async function forward(req: IncomingMessage, res: ServerResponse, body: string | undefined, owner: string, refuse: Refuse, cacheKey?: string): Promise<void> {
     const outcome = await forwarder.forward(req, res, body, owner);
     deps.metrics?.forwarded?.(outcome);
     if (outcome === 'ok') return;
+    if (cacheKey !== undefined) owners.delete(cacheKey);
     log.warn('forward to the owning instance failed', { owner, failure: outcome });
     refuse(503, 'Service Unavailable: the instance serving this session did not answer; retry', RETRY);
   }
@@ -102,7 +117,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
     async placeSession(id) {
       if (!directory.healthy) return false;
       try {
-        await directory.placeSession(id, ttlMs);
+        await directory.placeSession(id, ttlMs, HEARTBEAT_TTL_MS);
         refreshed.set(`s:${id}`, Date.now());
         return true;
       } catch (error) {
@@ -119,6 +134,9 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
     },
     async serveElsewhere(req, res, body, sessionId, refuse) {
       if (!directory.healthy) return unreachable(refuse);
+      const cached = owners.get(sessionId);
+      if (cached && cached.until > Date.now()) return forward(req, res, body, cached.owner, refuse, sessionId);
+      owners.delete(sessionId);
       let owner: string | undefined;
       let alive: boolean;
       try {
@@ -133,7 +151,9 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
         directory.forgetStale('s', sessionId, owner).catch(quietly('forget'));
         return refuse(404, 'Session not found');
       }
-      return forward(req, res, body, owner, refuse);
+      if (owners.size >= 10_000) owners.clear();
+      owners.set(sessionId, { owner, until: Date.now() + OWNER_CACHE_MS });
+      return forward(req, res, body, owner, refuse, sessionId);
     },
     async servePrincipal(req, res, body, principal, local, refuse) {
       const key = principalKey(principal);
@@ -163,7 +183,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
     },
     async close() {
       await heartbeat.stop();
-      forwarder.close();
+      await forwarder.close();
       await directory.close();
     },
   };

@@ -1,4 +1,5 @@
-import { Agent, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Pool, errors } from 'undici';
 
 /** The header that carries the cluster secret on a forwarded hop (never sent to clients or children). */
 export const SECRET_HEADER = 'x-mcp-proxy-cluster-secret';
@@ -29,64 +30,61 @@ export interface Forwarder {
    * answers it). A stream broken after it started ends the client's response.
    */
   forward(req: IncomingMessage, res: ServerResponse, body: string | undefined, target: string): Promise<'ok' | ForwardFailure>;
-  close(): void;
+  close(): Promise<void>;
 }
 
-/** Direct instance-to-instance HTTP with keep-alive connections; see docs/scaling.md for why not pub/sub. */
+function failureOf(error: unknown): ForwardFailure {
+  if (error instanceof errors.ConnectTimeoutError) return 'connect';
+  if (error instanceof errors.HeadersTimeoutError) return 'timeout';
+  const code = (error as { code?: unknown }).code;
+  return code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' ? 'connect' : 'reset';
+}
+
+/**
+ * Direct instance-to-instance HTTP (undici, one keep-alive pool per owner); see docs/scaling.md for why not
+ * pub/sub. The answer's body streams with no body timeout (a GET stream lasts); the client leaving aborts the hop.
+ */
 export function createForwarder(opts: ForwarderOptions): Forwarder {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
+  const pools = new Map<string, { pool: Pool; path: string }>();
+  const poolOf = (url: string): { pool: Pool; path: string } => {
+    let p = pools.get(url);
+    if (!p) {
+      const u = new URL(url);
+      p = { pool: new Pool(u.origin, { connections: 256, connect: { timeout: opts.connectTimeoutMs }, keepAliveTimeout: 10_000 }), path: `${u.pathname}${u.search}` };
+      pools.set(url, p);
+    }
+    return p;
+  };
   return {
-    forward(req, res, body, target) {
-      return new Promise((resolve) => {
-        const headers = relayedHeaders(req.headers);
-        headers[SECRET_HEADER] = opts.secret;
-        if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
-        let settled = false;
-        const settle = (outcome: 'ok' | ForwardFailure): void => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(connectTimer);
-          clearTimeout(headersTimer);
-          resolve(outcome);
-        };
-        const upstream = request(target, { method: req.method, headers, agent });
-        let failure: ForwardFailure = 'reset';
-        let connected = false;
-        const connectTimer = setTimeout(() => {
-          if (connected) return;
-          failure = 'connect';
-          upstream.destroy();
-        }, opts.connectTimeoutMs);
-        const headersTimer = setTimeout(() => {
-          failure = 'timeout';
-          upstream.destroy();
-        }, opts.headersTimeoutMs);
-        upstream.on('socket', (socket) => {
-          if (!socket.connecting) connected = true;
-          else socket.once('connect', () => (connected = true));
+    async forward(req, res, body, target) {
+      const { pool, path } = poolOf(target);
+      const headers = relayedHeaders(req.headers) as Record<string, string | string[]>;
+      headers[SECRET_HEADER] = opts.secret;
+      const abort = new AbortController();
+      const gone = (): void => abort.abort();
+      res.once('close', gone);
+      let answer: Awaited<ReturnType<Pool['request']>>;
+      try {
+        answer = await pool.request({
+          path, method: (req.method ?? 'GET') as 'GET', headers, ...(body !== undefined ? { body } : {}),
+          headersTimeout: opts.headersTimeoutMs, bodyTimeout: 0, signal: abort.signal,
         });
-        upstream.on('error', (error: NodeJS.ErrnoException) => {
-          if (!settled) {
-            settle(!connected && (error.code === 'ECONNREFUSED' || error.code === 'EHOSTUNREACH' || error.code === 'ENOTFOUND') ? 'connect' : failure);
-          } else if (!res.writableEnded) res.destroy();
-        });
-        upstream.on('response', (answer) => {
-          settle('ok');
-          res.writeHead(answer.statusCode ?? 502, relayedHeaders(answer.headers));
-          res.flushHeaders();
-          answer.once('end', () => (done = true));
-          answer.once('aborted', () => res.destroy());
-          answer.pipe(res);
-          answer.on('error', () => res.destroy());
-        });
-        // The client went away (or the stream ended): stop the hop, so the owner sees its client leave too.
-        let done = false;
-        res.on('close', () => {
-          if (!done && !upstream.destroyed) upstream.destroy();
-        });
-        upstream.end(body);
+      } catch (error) {
+        res.off('close', gone);
+        return failureOf(error);
+      }
+      res.writeHead(answer.statusCode, relayedHeaders(answer.headers as IncomingHttpHeaders));
+      // The headers leave with the first chunk when it is already there (one write, not two), or on their
+      // own a moment later (a GET stream may stay quiet for long).
+      setImmediate(() => {
+        if (!res.headersSent && !res.destroyed) res.flushHeaders();
       });
+      answer.body.on('error', () => res.destroy());
+      answer.body.pipe(res);
+      return 'ok';
     },
-    close: () => agent.destroy(),
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.pool.destroy()));
+    },
   };
 }

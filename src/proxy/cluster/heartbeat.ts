@@ -6,7 +6,7 @@ export const HEARTBEAT_EVERY_MS = 1_000;
 export const HEARTBEAT_TTL_MS = 5_000;
 
 /** Registers the instance now and every second; `stop` removes it so its sessions are known gone at once. */
-export function startHeartbeat(directory: Directory, logger: Logger): { stop(): Promise<void> } {
+export function startHeartbeat(directory: Directory, logger: Logger): { beat(): void; stop(): Promise<void> } {
   let failing = false;
   const beat = (): void => {
     directory.beat(HEARTBEAT_TTL_MS).then(
@@ -21,6 +21,7 @@ export function startHeartbeat(directory: Directory, logger: Logger): { stop(): 
   const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
   timer.unref();
   return {
+    beat,
     async stop() {
       clearInterval(timer);
       await directory.leave().catch(() => undefined);

@@ -212,6 +212,9 @@ describe('mcp-proxy --redis-url: several instances behind a balancer without sti
 
     await redis.restart();
     for (const p of instances) expect(await waitFor(async () => (await health(p)).body.status === 'ok', 15_000)).toBe(true);
+    // The owner put its session back in the (empty) restarted Redis: another instance reaches it again.
+    expect(await waitFor(async () => (await send(instances[(owner + 1) % 3]!.url, sid, { jsonrpc: '2.0', id: 5, method: 'ping' })).status === 200, 10_000)).toBe(true);
+    expect(await tool(instances[(owner + 2) % 3]!.url, sid, 6, 'pid')).toBe(pid);
     const fresh = await open(balancer.url);
     expect(await tool(balancer.url, fresh, 4, 'echo', { message: 'again' })).toBe('echo: again');
   }, 90_000);
