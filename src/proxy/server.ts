@@ -105,6 +105,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       return;
     }
     if (stopping) return reject(res, 503, SERVER_ERROR, 'Proxy is shutting down', { ...cors, 'Retry-After': '1', Connection: 'close' });
+    if (opts.cluster && !cluster) return reject(res, 503, SERVER_ERROR, 'Proxy is starting (connecting to the session directory)', { ...cors, 'Retry-After': '1' });
     let principal: string | undefined = ANONYMOUS;
     if (opts.auth) {
       const auth = await opts.auth.authenticate(req);
