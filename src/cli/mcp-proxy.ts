@@ -81,8 +81,11 @@ export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger, proc:
     logger,
     now: () => Date.now(),
   };
+  const cluster = cli.redisUrl
+    ? { cluster: { redisUrl: cli.redisUrl, ...(cli.advertiseUrl ? { advertiseUrl: cli.advertiseUrl } : {}), ...(cli.clusterSecret ? { secret: cli.clusterSecret } : {}) } }
+    : {};
   const auth = await buildEdgeAuth(cli, logger);
-  return auth ? { ...base, auth } : base;
+  return auth ? { ...base, ...cluster, auth } : { ...base, ...cluster };
 }
 
 function protectionLabel(cli: ProxyCliOptions): string {

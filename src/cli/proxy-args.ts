@@ -35,6 +35,9 @@ export interface ProxyCliOptions {
   childEra: 'auto' | 'legacy' | 'modern';
   demo: boolean;
   metrics: boolean;
+  redisUrl?: string;
+  advertiseUrl?: string;
+  clusterSecret?: string;
   command: string[];
 }
 
@@ -136,6 +139,9 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
   if (typeof o.logLevel !== 'string' || !isLogLevel(o.logLevel)) throw new UsageError(`bad --log-level ${String(o.logLevel)}`);
   const authToken = o.authToken as string[];
   if (o.oauthIssuer !== undefined && authToken.length > 0) throw new UsageError('--auth-token and --oauth-issuer are exclusive: choose one protection');
+  if (o.redisUrl === undefined && (o.advertiseUrl !== undefined || o.clusterSecret !== undefined)) {
+    throw new UsageError('--advertise-url and --cluster-secret need --redis-url (they configure several instances sharing one Redis)');
+  }
   const endpoint = o.endpoint as string;
   return {
     host: o.host as string, port: o.port as number, endpoint: endpoint.startsWith('/') ? endpoint : `/${endpoint}`,
@@ -146,6 +152,9 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     ...(typeof o.oauthIssuer === 'string' ? { oauthIssuer: o.oauthIssuer } : {}),
     ...(typeof o.oauthAudience === 'string' ? { oauthAudience: o.oauthAudience } : {}),
     ...(typeof o.oauthJwksUri === 'string' ? { oauthJwksUri: o.oauthJwksUri } : {}),
+    ...(typeof o.redisUrl === 'string' ? { redisUrl: o.redisUrl } : {}),
+    ...(typeof o.advertiseUrl === 'string' ? { advertiseUrl: o.advertiseUrl } : {}),
+    ...(typeof o.clusterSecret === 'string' ? { clusterSecret: o.clusterSecret } : {}),
     oauthScope: o.oauthScope as string[], childEra: o.childEra as ProxyCliOptions['childEra'], demo: o.demo === true, metrics: o.metrics === true, command,
   };
 }

@@ -78,6 +78,28 @@ const collectTokens = (value: string, previous: unknown = []): string[] => {
   return [...(previous as string[]), ...tokens];
 };
 
+const redisUrl = (value: string): string => {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') throw new InvalidArgumentError('--redis-url must be a redis:// or rediss:// URL');
+  return value;
+};
+
+const httpUrl = (name: string) => (value: string): string => {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new InvalidArgumentError(`${name} must be an http(s) URL of the MCP endpoint, got ${JSON.stringify(value)}`);
+  return value;
+};
+
 const spec = (s: ProxyOptionSpec): ProxyOptionSpec => s;
 
 export const PROXY_OPTIONS: readonly ProxyOptionSpec[] = [
@@ -105,6 +127,9 @@ export const PROXY_OPTIONS: readonly ProxyOptionSpec[] = [
   spec({ key: 'oauthJwksUri', flags: '--oauth-jwks-uri <url>', env: 'MCP_PROXY_OAUTH_JWKS_URI', kind: 'value', description: 'JWKS location (default: from the issuer\'s metadata)' }),
   spec({ key: 'oauthScope', flags: '--oauth-scope <scope>', env: 'MCP_PROXY_OAUTH_SCOPE', kind: 'list', description: 'scope every token must carry (repeatable)', parse: collectList, default: [] }),
   spec({ key: 'childEra', flags: '--child-era <era>', env: 'MCP_PROXY_CHILD_ERA', kind: 'value', description: 'protocol era of the child: auto, legacy (2025) or modern (2026-07-28)', choices: ['auto', 'legacy', 'modern'], default: 'auto' }),
+  spec({ key: 'redisUrl', flags: '--redis-url <url>', env: 'MCP_PROXY_REDIS_URL', kind: 'value', description: 'run as one of several instances sharing this Redis (redis:// or rediss://): any instance serves any session (docs/scaling.md)', parse: redisUrl, refuseEmpty: true }),
+  spec({ key: 'advertiseUrl', flags: '--advertise-url <url>', env: 'MCP_PROXY_ADVERTISE_URL', kind: 'value', description: 'with --redis-url: where the other instances reach this one\'s MCP endpoint (default: its listen URL)', parse: httpUrl('--advertise-url') }),
+  spec({ key: 'clusterSecret', flags: '--cluster-secret <secret>', env: 'MCP_PROXY_CLUSTER_SECRET', kind: 'value', description: 'with --redis-url: the secret that authenticates requests forwarded between instances (default: one generated and kept in Redis)', refuseEmpty: true }),
   spec({ key: 'metrics', flags: '--metrics', env: 'MCP_PROXY_METRICS', kind: 'flag', description: 'serve Prometheus metrics at /metrics (no token needed, like /healthz)', default: false }),
   spec({ key: 'logLevel', flags: '--log-level <level>', env: 'MCP_PROXY_LOG_LEVEL', kind: 'value', description: 'error, warn, info or debug', choices: ['error', 'warn', 'info', 'debug'], default: 'info' }),
   spec({ key: 'logFormat', flags: '--log-format <format>', env: 'MCP_PROXY_LOG_FORMAT', kind: 'value', description: 'auto (text on a TTY, else JSON lines), json or text', choices: ['auto', 'json', 'text'], default: 'auto' }),

@@ -3,6 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ChildCommand } from './child/child-process.js';
 import type { MetricsSink } from './telemetry/metrics-sink.js';
 import type { TraceSink } from './telemetry/tracing-sink.js';
+import type { ClusterOptions } from './cluster/cluster.js';
 
 /** The outcome of authenticating one HTTP request at the edge. */
 export type EdgeAuthResult =
@@ -43,6 +44,8 @@ export interface ProxyOptions {
   metricsPath: string;
   /** OpenTelemetry spans, one per request to the endpoint. */
   tracing?: TraceSink;
+  /** --redis-url: several instances as one (src/proxy/cluster); without it, behaviour is unchanged. */
+  cluster?: ClusterOptions;
   version: string;
   logger: Logger;
   now: () => number;

@@ -14,6 +14,7 @@ import { PrewarmPool } from './sessions/prewarm-pool.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
+import { startCluster, type Cluster, type Refuse } from './cluster/cluster.js';
 
 /** Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer. */
 export interface ModernHandler {
@@ -54,9 +55,10 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const metrics = opts.metrics;
   const tracing = opts.tracing;
   const sessions = new SessionManager({
-    observe: (event: SessionOutcome) => {
+    observe: (event: SessionOutcome, id: string) => {
       metrics?.session(event);
       pool?.refill();
+      if (event !== 'created') cluster?.sessionEnded(id);
     },
     takeChild: () => pool?.take(),
     maxSessions: opts.maxSessions,
@@ -82,6 +84,8 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   poolTick?.unref();
   let stopping = false;
   let draining = false;
+  // --redis-url: the directory and forwarding between instances (src/proxy/cluster), set once listening.
+  let cluster: Cluster | undefined;
   const live = (): number => sessions.size + (modern?.size ?? 0);
   const directPosts = tuning.directPost ?? true;
 
@@ -103,6 +107,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       return;
     }
     if (stopping) return reject(res, 503, SERVER_ERROR, 'Proxy is shutting down', { ...cors, 'Retry-After': '1', Connection: 'close' });
+    if (opts.cluster && !cluster) return reject(res, 503, SERVER_ERROR, 'Proxy is starting (connecting to the session directory)', { ...cors, 'Retry-After': '1' });
     let principal: string | undefined = ANONYMOUS;
     if (opts.auth) {
       const auth = await opts.auth.authenticate(req);
@@ -112,7 +117,14 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
       return reject(res, 405, SERVER_ERROR, 'Method not allowed', { ...cors, Allow: 'GET, POST, DELETE, OPTIONS' });
     }
+    // A hop from another instance (secret verified) is served here and never forwarded again (no loops).
+    const hop = cluster?.hop(req) ?? 'client';
+    if (hop === 'forged') {
+      log.warn('forwarded request with a wrong cluster secret refused');
+      return reject(res, 403, SERVER_ERROR, 'Forbidden: bad cluster secret', cors);
+    }
     let body: unknown;
+    let raw: string | undefined;
     if (method === 'POST') {
       if (!isJsonContentType(req.headers['content-type'] ?? null)) {
         return reject(res, 415, SERVER_ERROR, 'Unsupported Media Type: Content-Type must be application/json', cors);
@@ -120,6 +132,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       const read = await readBody(req, opts.maxBodyBytes);
       if (read.kind === 'too-large') return reject(res, 413, SERVER_ERROR, `Payload Too Large: the body exceeds ${opts.maxBodyBytes} bytes`, { ...cors, Connection: 'close' });
       if (read.kind === 'aborted') return;
+      raw = read.text;
       try {
         body = JSON.parse(read.text);
       } catch {
@@ -141,6 +154,14 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       const era = classifyRequest(req, body);
       if (era.kind === 'reject') return reject(res, era.httpStatus, era.code, era.message, cors, echoId(body), era.data);
       if (era.kind === 'modern') {
+        if (modern && cluster) {
+          const local = (): Promise<void> => modern.handle(req, res, body, principal, cors);
+          if (hop === 'forwarded') {
+            cluster.principalActive(principal);
+            return local();
+          }
+          return cluster.servePrincipal(req, res, raw, principal, local, refuser(res, cors, body));
+        }
         if (modern) return modern.handle(req, res, body, principal, cors);
         return sendJson(res, 400, unsupportedVersionError(echoId(body), requestedVersion(req, body)), cors);
       }
@@ -158,17 +179,28 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
           return reject(res, 503, SERVER_ERROR, `Too many sessions: the limit of ${opts.maxSessions} is reached; retry later`, { ...cors, 'Retry-After': '5' }, echoId(body));
         }
         if (note.enabled) note.session = session.id;
+        if (cluster && !(await cluster.placeSession(session.id))) {
+          void session.close('the session directory is unreachable', 'deleted');
+          metrics?.session('refused');
+          return reject(res, 503, SERVER_ERROR, 'Service Unavailable: the session directory (Redis) is unreachable; no new sessions until it is back', { ...cors, 'Retry-After': '1' }, echoId(body));
+        }
         return session.handle(req, res, body, cors);
       }
       return reject(res, 400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required', cors, echoId(body));
     }
     const session = sessions.get(sessionId, principal);
+    if (!session && cluster && hop === 'client') return cluster.serveElsewhere(req, res, raw, sessionId, refuser(res, cors, body));
     if (!session) return reject(res, 404, SESSION_NOT_FOUND, 'Session not found', cors, echoId(body));
+    cluster?.sessionActive(sessionId);
     if (Array.isArray(body) && !session.allowsBatches) {
       return reject(res, 400, INVALID_REQUEST, `Invalid Request: JSON-RPC batches are not allowed in protocol version ${session.protocolVersion}`, cors);
     }
     return session.handle(req, res, body, cors, direct);
   }
+
+  /** A cluster refusal as the proxy writes its own: 404 keeps its JSON-RPC code, the rest are server errors. */
+  const refuser = (res: ServerResponse, cors: Record<string, string>, body: unknown): Refuse => (status, message, headers) =>
+    reject(res, status, status === 404 ? SESSION_NOT_FOUND : SERVER_ERROR, message, { ...cors, ...headers }, echoId(body));
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
@@ -177,7 +209,9 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     if (note.enabled) watchRequest(req, res, path ?? '/', note, { ...(debug ? { log } : {}), ...(metrics ? { metrics } : {}), ...(tracing ? { tracing } : {}) });
     try {
       if (path === opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
-        return sendJson(res, stopping ? 503 : 200, { status: stopping ? 'stopping' : draining ? 'draining' : 'ok', sessions: live(), version: opts.version, ...(pool ? { prewarmed: pool.size } : {}) });
+        const degraded = cluster !== undefined && !cluster.healthy;
+        const status = stopping ? 'stopping' : draining ? 'draining' : degraded ? 'degraded' : 'ok';
+        return sendJson(res, stopping ? 503 : 200, { status, sessions: live(), version: opts.version, ...(pool ? { prewarmed: pool.size } : {}), ...(cluster ? { redis: cluster.healthy ? 'ok' : 'unreachable' } : {}) });
       }
       if (path === opts.readyPath && (req.method === 'GET' || req.method === 'HEAD')) {
         const ready = !stopping && !draining;
@@ -209,8 +243,18 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   });
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${hostForUrl}:${port}${opts.endpoint}`;
+  if (opts.cluster) {
+    try {
+      cluster = await startCluster(opts.cluster, { self: opts.cluster.advertiseUrl ?? url, sessionTimeoutMs: opts.sessionTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs, logger: log, ...(metrics ? { metrics } : {}) });
+    } catch (error) {
+      await new Promise<void>((r) => server.close(() => r()));
+      throw error;
+    }
+    log.info('cluster directory connected', { advertise: cluster.self });
+  }
   return {
-    url: `http://${hostForUrl}:${port}${opts.endpoint}`,
+    url,
     port,
     sessions,
     async drain(timeoutMs) {
@@ -229,6 +273,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       await Promise.all([sessions.closeAll('proxy is shutting down'), modern?.closeAll('proxy is shutting down')]);
       server.closeAllConnections();
       await closed;
+      await cluster?.close();
       await tracing?.shutdown().catch((error: unknown) => log.warn('could not export the last traces', { error }));
     },
   };

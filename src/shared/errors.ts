@@ -15,7 +15,9 @@ export type ProxyErrorCode =
   | 'BAD_REQUEST'
   | 'LISTEN_FAILED'
   | 'ERA_UNSUPPORTED'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  /** --redis-url: Redis cannot be reached (at start, or for a directory operation). */
+  | 'CLUSTER_UNAVAILABLE';
 
 export type ClientErrorCode =
   | 'CONNECT_FAILED'

@@ -37,6 +37,18 @@ describe('parseProxyArgs', () => {
     expect(() => parseProxyArgs(['--auth-token', 't', '--oauth-issuer', 'https://i', 'srv'], {})).toThrow(/exclusive/);
   });
 
+  it('--redis-url takes redis:// or rediss://; --advertise-url and --cluster-secret need it', () => {
+    const o = parseProxyArgs(['--redis-url', 'redis://10.0.0.5:6379/2', '--advertise-url', 'http://10.0.0.7:3000/mcp', '--cluster-secret', 's3', 'srv'], {});
+    expect([o.redisUrl, o.advertiseUrl, o.clusterSecret]).toEqual(['redis://10.0.0.5:6379/2', 'http://10.0.0.7:3000/mcp', 's3']);
+    expect(parseProxyArgs(['srv'], { MCP_PROXY_REDIS_URL: 'rediss://user:pw@r.example:6380' }).redisUrl).toBe('rediss://user:pw@r.example:6380');
+    expect(parseProxyArgs(['srv'], {}).redisUrl).toBeUndefined();
+    expect(() => parseProxyArgs(['--redis-url', 'localhost:6379', 'srv'], {})).toThrow(/redis:\/\/ or rediss:\/\//);
+    expect(() => parseProxyArgs(['--redis-url', 'redis://r', '--advertise-url', 'ftp://x', 'srv'], {})).toThrow(/http\(s\) URL/);
+    expect(() => parseProxyArgs(['--advertise-url', 'http://10.0.0.7:3000/mcp', 'srv'], {})).toThrow(/need --redis-url/);
+    expect(() => parseProxyArgs(['srv'], { MCP_PROXY_CLUSTER_SECRET: 's' })).toThrow(/need --redis-url/);
+    expect(() => parseProxyArgs(['srv'], { MCP_PROXY_REDIS_URL: 'redis://r', MCP_PROXY_CLUSTER_SECRET: ' ' })).toThrow(/empty/);
+  });
+
   it('returns help as output with exit code 0', () => {
     try {
       parseProxyArgs(['--help'], {});

@@ -8,6 +8,8 @@ import { startJwksIssuer } from '../helpers/jwks-issuer.js';
 import { localNpxPackage } from '../helpers/npx-package.js';
 import { alive, FIXTURE, textOf, waitFor } from '../helpers/proxy-harness.js';
 import { cleanEnv, killProxyBinaries, runBinary, startProxyBinary, type ProxyBinary } from '../helpers/proxy-binary.js';
+import { redisGet } from '../helpers/cluster-run.js';
+import { killRedisServers, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { call, INIT, messagesOf, openSession, post, rawPost } from '../helpers/raw-http.js';
 
 /**
@@ -30,7 +32,20 @@ const toolText = async (url: string, sid: string, name: string, args: Record<str
 afterEach(async () => {
   await Promise.all(started.splice(0).map((p) => p.stop()));
 });
-afterAll(() => killProxyBinaries());
+const onTeardown: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  killProxyBinaries();
+  await Promise.all(onTeardown.map((f) => f()));
+  await redisServer?.stop();
+  killRedisServers();
+});
+
+/** One real redis-server for the three --redis-url rows (started by the first that needs it). */
+let redisServer: RedisServer | undefined;
+async function useRedis(): Promise<RedisServer> {
+  redisServer ??= await startRedis();
+  return redisServer;
+}
 
 type Row = () => Promise<void>;
 
@@ -177,6 +192,32 @@ const ROWS: Record<string, Row> = {
     expect(p.stderr()).not.toContain('child protocol era detected');
     const auto = await start({});
     expect(await waitFor(() => auto.stderr().includes('child protocol era detected'), 10_000)).toBe(true);
+  },
+  async redisUrl() {
+    const redis = await useRedis();
+    const p = await start({ MCP_PROXY_REDIS_URL: redis.url });
+    const sid = await openSession(p.url);
+    expect(await redisGet(redis.url, `mcp-proxy:s:${sid}`)).toBe(p.url);
+    const health = (await (await fetch(p.url.replace(/\/mcp$/, '/healthz'), { signal: AbortSignal.timeout(5_000) })).json()) as { redis?: string };
+    expect(health.redis).toBe('ok');
+    const bad = await runBinary(['--port', '0', ...fixture()], { env: cleanEnv({ MCP_PROXY_REDIS_URL: 'http://127.0.0.1:1' }) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('redis:// or rediss://');
+  },
+  async advertiseUrl() {
+    const redis = await useRedis();
+    const p = await start({ MCP_PROXY_REDIS_URL: redis.url, MCP_PROXY_ADVERTISE_URL: 'http://localhost:9/mcp' });
+    const sid = await openSession(p.url);
+    expect(await redisGet(redis.url, `mcp-proxy:s:${sid}`)).toBe('http://localhost:9/mcp');
+  },
+  async clusterSecret() {
+    const redis = await startRedis(); // its own: the other rows' instances generated a secret in theirs
+    onTeardown.push(() => redis.stop());
+    const p = await start({ MCP_PROXY_REDIS_URL: redis.url, MCP_PROXY_CLUSTER_SECRET: 'shared-by-the-operator' });
+    const hop = (secret: string): Promise<Response> => post(p.url, INIT, { 'x-mcp-proxy-cluster-secret': secret });
+    expect((await hop('another-one')).status).toBe(403);
+    expect((await hop('shared-by-the-operator')).status).toBe(200);
+    expect(await redisGet(redis.url, 'mcp-proxy:cluster-secret')).toBeNull(); // a configured secret is not kept in Redis
   },
   async metrics() {
     const p = await start({ MCP_PROXY_METRICS: 'true' });

@@ -12,7 +12,7 @@ export interface SessionManagerConfig {
   /** A prewarmed child for a new session, when a pool is configured. */
   takeChild?: () => ChildProcess | undefined;
   /** Told of every session that starts and ends (metrics, the prewarm pool). */
-  observe?: (event: 'created' | SessionCloseCause) => void;
+  observe?: (event: 'created' | SessionCloseCause, sessionId: string) => void;
 }
 
 /** How often to look for idle children: a quarter of the timeout, between 50 ms and 5 s. */
@@ -48,9 +48,9 @@ export class SessionManager {
     this.#sessions.set(session.id, session);
     session.onclosed = (s) => {
       this.#sessions.delete(s.id);
-      this.#cfg.observe?.(s.closeCause ?? 'deleted');
+      this.#cfg.observe?.(s.closeCause ?? 'deleted', s.id);
     };
-    this.#cfg.observe?.('created');
+    this.#cfg.observe?.('created', session.id);
     this.#cfg.logger.info('session started', { session: session.id.slice(0, 8), pid: session.pid, sessions: this.#sessions.size });
     return session;
   }

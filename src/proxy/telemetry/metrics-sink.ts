@@ -8,6 +8,8 @@ export interface MetricsSink {
   /** One HTTP request: its JSON-RPC method (or HTTP verb), outcome and duration. */
   request(method: string, outcome: string, seconds: number): void;
   bytes(direction: TrafficDirection, bytes: number): void;
+  /** A request forwarded to the instance that owns its session or principal (--redis-url), by outcome. */
+  forwarded?(outcome: 'ok' | 'connect' | 'timeout' | 'reset'): void;
   /** The exposition for GET /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }

@@ -27,6 +27,8 @@ export function createPrometheusMetrics(sources: MetricsSources): MetricsSink {
     registers: [registry],
   });
   const bytes = new Counter({ name: 'mcp_proxy_bytes_total', help: 'JSON-RPC bytes relayed, by direction', labelNames: ['direction'], registers: [registry] });
+  const forwarded = new Counter({ name: 'mcp_proxy_forwarded_requests_total', help: 'Requests forwarded to the instance owning their session or principal (--redis-url), by outcome', labelNames: ['outcome'], registers: [registry] });
+  forwarded.inc({ outcome: 'ok' }, 0);
   for (const outcome of ['created', 'deleted', 'reaped', 'crashed', 'refused', 'shutdown'] satisfies SessionOutcome[]) sessions.inc({ outcome }, 0);
   for (const direction of ['to_child', 'to_client'] satisfies TrafficDirection[]) bytes.inc({ direction }, 0);
   return {
@@ -36,6 +38,7 @@ export function createPrometheusMetrics(sources: MetricsSources): MetricsSink {
       duration.observe({ method }, seconds);
     },
     bytes: (direction, n) => bytes.inc({ direction }, n),
+    forwarded: (outcome) => forwarded.inc({ outcome }),
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }

@@ -1,0 +1,110 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Pool, errors } from 'undici';
+
+/** The header that carries the cluster secret on a forwarded hop (never sent to clients or children). */
+export const SECRET_HEADER = 'x-mcp-proxy-cluster-secret';
+
+/** Headers that belong to one connection and are not relayed (RFC 9110 §7.6.1), plus our own. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length', SECRET_HEADER]);
+
+export function relayedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  return out;
+}
+
+export type ForwardFailure = 'connect' | 'timeout' | 'reset';
+
+export interface ForwarderOptions {
+  secret: string;
+  /** Time to connect to the owner. */
+  connectTimeoutMs: number;
+  /** Time for the owner's response headers (it answers a request it cannot serve in time itself). */
+  headersTimeoutMs: number;
+}
+
+export interface Forwarder {
+  /**
+   * Sends the request to the owner and relays its answer as it streams (SSE events are written as they come).
+   * Resolves 'ok' once the answer started, or the failure when nothing was written to the client yet (the caller
+   * answers it). A stream broken after it started ends the client's response.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, body: string | undefined, target: string): Promise<'ok' | ForwardFailure>;
+  close(): Promise<void>;
+}
+
+function failureOf(error: unknown): ForwardFailure {
+  if (error instanceof errors.ConnectTimeoutError) return 'connect';
+  if (error instanceof errors.HeadersTimeoutError) return 'timeout';
+  const code = (error as { code?: unknown }).code;
+  return code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' ? 'connect' : 'reset';
+}
+
+/**
+ * Direct instance-to-instance HTTP (undici, one keep-alive pool per owner); see docs/scaling.md for why not
+ * pub/sub. The answer's body streams with no body timeout (a GET stream lasts); the client leaving aborts the hop.
+ */
+export function createForwarder(opts: ForwarderOptions): Forwarder {
+  const pools = new Map<string, { pool: Pool; path: string }>();
+  const poolOf = (url: string): { pool: Pool; path: string } => {
+    let p = pools.get(url);
+    if (!p) {
+      const u = new URL(url);
+      p = { pool: new Pool(u.origin, { connections: 256, connect: { timeout: opts.connectTimeoutMs }, keepAliveTimeout: 10_000 }), path: `${u.pathname}${u.search}` };
+      pools.set(url, p);
+    }
+    return p;
+  };
+  return {
+    async forward(req, res, body, target) {
+      const { pool, path } = poolOf(target);
+      const headers = relayedHeaders(req.headers) as Record<string, string | string[]>;
+      headers[SECRET_HEADER] = opts.secret;
+      const abort = new AbortController();
+      const gone = (): void => abort.abort();
+      res.once('close', gone);
+      let answer: Awaited<ReturnType<Pool['request']>>;
+      try {
+        answer = await pool.request({
+          path, method: (req.method ?? 'GET') as 'GET', headers, ...(body !== undefined ? { body } : {}),
+          headersTimeout: opts.headersTimeoutMs, bodyTimeout: 0, signal: abort.signal,
+        });
+      } catch (error) {
+        res.off('close', gone);
+        return failureOf(error);
+      }
+      res.writeHead(answer.statusCode, relayedHeaders(answer.headers as IncomingHttpHeaders));
+      // The headers leave with the first chunk when it is already there (one write, not two), or on their
+      // own a moment later (a GET stream may stay quiet for long).
+      setImmediate(() => {
+        if (!res.headersSent && !res.destroyed) res.flushHeaders();
+      });
+      // Chunks that arrive in one read leave in one write (the profile shows writev first).
+      let corked = false;
+      const uncork = (): void => {
+        corked = false;
+        res.uncork();
+      };
+      answer.body.on('data', (chunk: Buffer) => {
+        if (!corked) {
+          corked = true;
+          res.cork();
+          process.nextTick(uncork);
+        }
+        if (!res.write(chunk)) {
+          answer.body.pause();
+          res.once('drain', () => answer.body.resume());
+        }
+      });
+      answer.body.once('end', () => {
+        res.off('close', gone); // done: nothing to abort (an AbortController fired per request costs)
+        res.end();
+      });
+      answer.body.once('error', () => res.destroy());
+      return 'ok';
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.pool.destroy()));
+    },
+  };
+}
