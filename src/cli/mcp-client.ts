@@ -16,7 +16,7 @@ import { checkServerUrl } from '../client/http/url-policy.js';
 import { toUserError } from '../client/remote/remote-failure.js';
 import { createLogger, type Logger, type LogLevel } from '../shared/logger.js';
 import { loadEnvironment } from './client-env.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './client-exit-codes.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { buildClientFetch, type ClientFetch } from './client-fetch.js';
 import { createShutdown, type Shutdown } from './client-shutdown.js';
 import { createOAuthFetch, resolveOAuthCliOptions, runOAuthCommand, type OAuthDeps } from './client-oauth.js';

@@ -2,11 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isInitializeRequest, isJsonContentType } from '@modelcontextprotocol/server';
 import { ProxyError } from '../shared/errors.js';
-import { errorResponse, INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, SESSION_NOT_FOUND } from '../shared/jsonrpc.js';
+import { errorResponse } from '../shared/jsonrpc.js';
 import { readBody } from './http/body-reader.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './http/edge-checks.js';
 import { directPost } from './http/direct-post.js';
-import { classifyRequest, echoId, requestedVersion, unsupportedVersionError } from './http/era-classification.js';
+import { classifyRequest, echoId, requestedVersion, unsupportedVersion } from './http/era-classification.js';
+import { answerRefusal, ProxyRefusal, refusal } from './http/refusals.js';
 import { createHash } from 'node:crypto';
 import type { SessionOutcome } from './telemetry/metrics-sink.js';
 import type { ProxyOptions } from './proxy-options.js';
@@ -15,7 +16,10 @@ import { SessionManager } from './sessions/session-manager.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
 
-/** Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer. */
+/**
+ * Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer.
+ * `handle` throws a ProxyRefusal (http/refusals.ts) for what it refuses before answering; the server answers it.
+ */
 export interface ModernHandler {
   handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>): Promise<void>;
   readonly size: number;
@@ -83,45 +87,48 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const live = (): number => sessions.size + (modern?.size ?? 0);
   const directPosts = tuning.directPost ?? true;
 
-  const reject = (res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>, id: string | number | null = null, data?: unknown): void =>
-    sendJson(res, status, errorResponse(id, code, message, data), headers);
-
   async function handleMcp(req: IncomingMessage, res: ServerResponse, note: RequestNote): Promise<void> {
     const verdict = checkEdge(policy, { host: req.headers.host, origin: req.headers.origin });
     if (!verdict.ok) {
       const hint = verdict.check === 'origin' ? 'to allow this origin, start the proxy with --allow-origin <origin>' : 'to accept this Host name, start the proxy with --allow-host <hostname>';
       log.warn('request refused at the edge', { reason: verdict.reason, hint });
-      return reject(res, 403, SERVER_ERROR, `Forbidden: ${verdict.reason}`);
+      throw refusal('EDGE_REJECTED', { detail: verdict.reason });
     }
     const cors = verdict.corsOrigin ? corsHeaders(verdict.corsOrigin) : {};
-    const method = req.method ?? 'GET';
-    if (method === 'OPTIONS') {
+    if (req.method === 'OPTIONS') {
       res.writeHead(204, verdict.corsOrigin ? preflightHeaders(verdict.corsOrigin) : {});
       res.end();
       return;
     }
-    if (stopping) return reject(res, 503, SERVER_ERROR, 'Proxy is shutting down', { ...cors, 'Retry-After': '1', Connection: 'close' });
+    try {
+      await serveMcp(req, res, note, cors);
+    } catch (error) {
+      if (error instanceof ProxyRefusal && !res.headersSent) return answerRefusal(res, error, cors);
+      throw error;
+    }
+  }
+
+  /** Serves one MCP request that passed the edge; a refusal is thrown as a ProxyRefusal and answered by the caller. */
+  async function serveMcp(req: IncomingMessage, res: ServerResponse, note: RequestNote, cors: Record<string, string>): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (stopping) throw refusal('SHUTTING_DOWN');
     let principal: string | undefined = ANONYMOUS;
     if (opts.auth) {
       const auth = await opts.auth.authenticate(req);
       if (!auth.ok) return sendJson(res, auth.status, auth.body, { ...cors, ...auth.headers });
       principal = auth.principal;
     }
-    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
-      return reject(res, 405, SERVER_ERROR, 'Method not allowed', { ...cors, Allow: 'GET, POST, DELETE, OPTIONS' });
-    }
+    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') throw refusal('METHOD_NOT_ALLOWED');
     let body: unknown;
     if (method === 'POST') {
-      if (!isJsonContentType(req.headers['content-type'] ?? null)) {
-        return reject(res, 415, SERVER_ERROR, 'Unsupported Media Type: Content-Type must be application/json', cors);
-      }
+      if (!isJsonContentType(req.headers['content-type'] ?? null)) throw refusal('UNSUPPORTED_MEDIA_TYPE');
       const read = await readBody(req, opts.maxBodyBytes);
-      if (read.kind === 'too-large') return reject(res, 413, SERVER_ERROR, `Payload Too Large: the body exceeds ${opts.maxBodyBytes} bytes`, { ...cors, Connection: 'close' });
+      if (read.kind === 'too-large') throw refusal('BODY_TOO_LARGE', { detail: opts.maxBodyBytes });
       if (read.kind === 'aborted') return;
       try {
         body = JSON.parse(read.text);
       } catch {
-        return reject(res, 400, PARSE_ERROR, 'Parse error: the body is not valid JSON', cors);
+        throw refusal('PARSE_ERROR');
       }
     }
     const sessionId = req.headers['mcp-session-id'];
@@ -137,34 +144,33 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     const direct = directPosts && method === 'POST' && typeof sessionId === 'string' && sessionId !== '' ? directPost(req, body) : undefined;
     if (!direct) {
       const era = classifyRequest(req, body);
-      if (era.kind === 'reject') return reject(res, era.httpStatus, era.code, era.message, cors, echoId(body), era.data);
+      // The SDK classifier's own ladder verdict (status and code decided by the SDK), relayed as it is.
+      if (era.kind === 'reject') return sendJson(res, era.httpStatus, errorResponse(echoId(body), era.code, era.message, era.data), cors);
       if (era.kind === 'modern') {
         if (modern) return modern.handle(req, res, body, principal, cors);
-        return sendJson(res, 400, unsupportedVersionError(echoId(body), requestedVersion(req, body)), cors);
+        throw unsupportedVersion(echoId(body), requestedVersion(req, body));
       }
     }
     if (typeof sessionId !== 'string' || sessionId === '') {
       if (method === 'POST' && isInitializeRequest(body)) {
         if (draining) {
           metrics?.session('refused');
-          return reject(res, 503, SERVER_ERROR, 'This proxy instance is draining and takes no new sessions; retry (another instance may serve you)', { ...cors, 'Retry-After': '1' }, echoId(body));
+          throw refusal('DRAINING', { id: echoId(body) });
         }
         const session = sessions.create(principal, modern?.size ?? 0);
         if (!session) {
           log.warn('session limit reached', { maxSessions: opts.maxSessions });
           metrics?.session('refused');
-          return reject(res, 503, SERVER_ERROR, `Too many sessions: the limit of ${opts.maxSessions} is reached; retry later`, { ...cors, 'Retry-After': '5' }, echoId(body));
+          throw refusal('SESSION_LIMIT', { detail: opts.maxSessions, id: echoId(body) });
         }
         if (note.enabled) note.session = session.id;
         return session.handle(req, res, body, cors);
       }
-      return reject(res, 400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required', cors, echoId(body));
+      throw refusal('SESSION_ID_REQUIRED', { id: echoId(body) });
     }
     const session = sessions.get(sessionId, principal);
-    if (!session) return reject(res, 404, SESSION_NOT_FOUND, 'Session not found', cors, echoId(body));
-    if (Array.isArray(body) && !session.allowsBatches) {
-      return reject(res, 400, INVALID_REQUEST, `Invalid Request: JSON-RPC batches are not allowed in protocol version ${session.protocolVersion}`, cors);
-    }
+    if (!session) throw refusal('SESSION_NOT_FOUND', { id: echoId(body) });
+    if (Array.isArray(body) && !session.allowsBatches) throw refusal('BATCH_NOT_ALLOWED', { detail: session.protocolVersion });
     return session.handle(req, res, body, cors, direct);
   }
 
@@ -188,11 +194,12 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
         return;
       }
       if (opts.auth?.serveWellKnown?.(req, res)) return;
-      if (path !== opts.endpoint) return reject(res, 404, SERVER_ERROR, `Not Found: the MCP endpoint is ${opts.endpoint}`);
+      if (path !== opts.endpoint) throw refusal('NOT_FOUND', { detail: opts.endpoint });
       await handleMcp(req, res, note);
     } catch (error) {
+      if (error instanceof ProxyRefusal && !res.headersSent) return answerRefusal(res, error);
       log.error('request failed', { error, stack: error instanceof Error ? error.stack : undefined });
-      if (!res.headersSent) reject(res, 500, INTERNAL_ERROR, 'Internal error in the proxy');
+      if (!res.headersSent) answerRefusal(res, refusal('INTERNAL'));
       else res.end();
     }
   }

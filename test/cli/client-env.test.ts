@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/client/http/fetch-types.js';
 import { loadEnvironment } from '../../src/cli/client-env.js';
 import { buildClientFetch, proxySettingsFrom } from '../../src/cli/client-fetch.js';
-import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../../src/cli/client-exit-codes.js';
+import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { ClientError } from '../../src/shared/errors.js';
 
 const dirs: string[] = [];

@@ -1,8 +1,7 @@
 import { classifyInboundRequest, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { IncomingMessage } from 'node:http';
-import { UNSUPPORTED_PROTOCOL_VERSION } from '../../relay/eras/protocol.js';
 import { supportedVersions } from '../../relay/eras/supported-versions.js';
-import { errorResponse, type JsonRpcErrorResponse } from '../../shared/jsonrpc.js';
+import { refusal, type ProxyRefusal } from './refusals.js';
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -38,9 +37,6 @@ export function requestedVersion(req: IncomingMessage, body: unknown): string | 
  * does serve. An SDK client negotiating with `versionNegotiation: {mode: 'auto'}` falls back to the
  * 2025 `initialize` handshake when the list has no modern revision.
  */
-export function unsupportedVersionError(id: string | number | null, requested: string | undefined): JsonRpcErrorResponse {
-  return errorResponse(id, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${requested ?? 'unknown'}`, {
-    supported: supportedVersions(false),
-    requested,
-  });
+export function unsupportedVersion(id: string | number | null, requested: string | undefined, modernServed = false): ProxyRefusal {
+  return refusal('ERA_UNSUPPORTED', { detail: requested ?? 'unknown', id, data: { supported: supportedVersions(modernServed), requested } });
 }

@@ -15,7 +15,7 @@ export interface Exchange {
 export interface RelayOptions {
   /** Writes one message to the 2025-era or modern peer ("the child"); false when it is gone. */
   sendToChild(message: JsonRpcMessage): boolean;
-  /** A request the child has not answered in this long fails with -32001 (progress resets it). */
+  /** A request the child has not answered in this long fails with REQUEST_TIMEOUT, -32010 (progress resets it). */
   requestTimeoutMs: number;
   /** How long a call waiting for the client's `input_required` retry is kept (default: requestTimeoutMs). */
   inputTimeoutMs?: number;
