@@ -4,6 +4,8 @@
  * `params._meta.progressToken` and `result`/`error` presence.
  */
 
+import { isObject } from './is-object.js';
+
 export type JsonRpcId = string | number;
 
 export interface JsonRpcRequest {
@@ -55,10 +57,6 @@ export const SESSION_NOT_FOUND = -32001;
  * -32020..-32022 for 2026-07-28, -32042 URL elicitation), so a client can tell a timeout from a lost session.
  */
 export const REQUEST_TIMEOUT = -32010;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function isRequest(m: unknown): m is JsonRpcRequest {
   return isObject(m) && typeof m.method === 'string' && 'id' in m && m.id !== null && m.id !== undefined;

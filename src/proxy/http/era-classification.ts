@@ -1,20 +1,16 @@
 import { classifyInboundRequest, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { IncomingMessage } from 'node:http';
 import { supportedVersions } from '../../relay/eras/supported-versions.js';
+import { headerValue } from './header-value.js';
 import { refusal, type ProxyRefusal } from './refusals.js';
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 /** Classifies a request into the 2025 era (sessions), the 2026-07-28 era (stateless), or a ladder rejection. */
 export function classifyRequest(req: IncomingMessage, body: unknown): InboundClassificationOutcome {
   return classifyInboundRequest({
     httpMethod: (req.method ?? 'GET').toUpperCase(),
-    protocolVersionHeader: header(req, 'mcp-protocol-version'),
-    mcpMethodHeader: header(req, 'mcp-method'),
-    mcpNameHeader: header(req, 'mcp-name'),
+    protocolVersionHeader: headerValue(req.headers, 'mcp-protocol-version'),
+    mcpMethodHeader: headerValue(req.headers, 'mcp-method'),
+    mcpNameHeader: headerValue(req.headers, 'mcp-name'),
     ...(body !== undefined ? { body } : {}),
   });
 }
@@ -29,7 +25,7 @@ export function echoId(body: unknown): string | number | null {
 export function requestedVersion(req: IncomingMessage, body: unknown): string | undefined {
   const meta = (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
   const fromBody = meta?.['io.modelcontextprotocol/protocolVersion'];
-  return typeof fromBody === 'string' ? fromBody : header(req, 'mcp-protocol-version');
+  return typeof fromBody === 'string' ? fromBody : headerValue(req.headers, 'mcp-protocol-version');
 }
 
 /**

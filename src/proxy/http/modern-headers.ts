@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { JsonRpcRequest } from '../../shared/jsonrpc.js';
+import { headerValue } from './header-value.js';
 import { refusal, type ProxyRefusal } from './refusals.js';
 
 /** The body field the `Mcp-Name` header mirrors, per method. */
@@ -8,9 +9,7 @@ const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'n
 const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
 function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  const one = Array.isArray(v) ? v[0] : v;
-  return one?.trim();
+  return headerValue(req.headers, name)?.trim();
 }
 
 /** A header value with the spec's Base64 sentinel decoded; undefined when the sentinel is malformed. */

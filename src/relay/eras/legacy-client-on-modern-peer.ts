@@ -1,7 +1,8 @@
 import { errorResponse, INTERNAL_ERROR, INVALID_PARAMS, isRequest, isResponse, METHOD_NOT_FOUND, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc.js';
-import { isObject, metaOf, MODERN_PROTOCOL_VERSION, SUBSCRIPTION_ID_KEY, withEnvelope, type Envelope, type JsonObject } from './protocol.js';
+import { metaOf, MODERN_PROTOCOL_VERSION, SUBSCRIPTION_ID_KEY, withEnvelope, type Envelope, type JsonObject } from './protocol.js';
 import { ListenChain } from './listen-chain.js';
 import { initializeFromDiscover } from './results.js';
+import { isObject } from '../../shared/is-object.js';
 
 export interface LegacyClientAdapterOptions {
   /** Writes to the modern (2026-07-28) peer. */

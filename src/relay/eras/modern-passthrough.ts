@@ -1,8 +1,9 @@
-import { isObject, SUBSCRIPTION_ID_KEY, type JsonObject } from './protocol.js';
+import { SUBSCRIPTION_ID_KEY, type JsonObject } from './protocol.js';
 import { withCacheHints } from './results.js';
 import { RelayBase } from './relay-base.js';
 import type { Call, Exchange, JsonRpcRequest } from './relay-types.js';
 import type { JsonRpcNotification, JsonRpcResponse } from '../../shared/jsonrpc.js';
+import { isObject } from '../../shared/is-object.js';
 
 /**
  * A modern client on a modern child: no translation, only multiplexing. Ids and progress tokens are

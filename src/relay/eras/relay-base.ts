@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { errorResponse, INTERNAL_ERROR, isRequest, isResponse, METHOD_NOT_FOUND, REQUEST_TIMEOUT, type JsonRpcNotification, type JsonRpcResponse } from '../../shared/jsonrpc.js';
-import { isObject, metaOf, readEnvelope, withMeta, type JsonObject } from './protocol.js';
+import { metaOf, readEnvelope, withMeta, type JsonObject } from './protocol.js';
 import { logLevelPasses } from './results.js';
 import type { Call, Exchange, JsonRpcMessage, JsonRpcRequest, ModernRelay, RelayOptions } from './relay-types.js';
+import { isObject } from '../../shared/is-object.js';
 
 /** An unguessable token (ids toward the child, requestState): 128 bits from the CSPRNG. */
 export function newToken(prefix: string): string {
