@@ -133,7 +133,6 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
     const modern = createModernHandler(options, { childEra: cli.childEra });
     proxy = await startProxy(options, modern);
     const sessions = proxy.sessions;
-    modern.children.countAlso(() => sessions.size);
     modernSize = () => modern.size;
     sources = { sessions: () => sessions.size, children: () => sessions.size + modern.size };
     if (cli.childEra === 'auto') void modern.childEra();

@@ -11,6 +11,7 @@ import { answerRefusal, ProxyRefusal, refusal } from './http/refusals.js';
 import { createHash } from 'node:crypto';
 import type { SessionOutcome } from './telemetry/metrics-sink.js';
 import type { ProxyOptions } from './proxy-options.js';
+import { Capacity } from './capacity.js';
 import { PrewarmPool } from './sessions/prewarm-pool.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
@@ -23,6 +24,8 @@ import { sendJson } from './http/web-bridge.js';
 export interface ModernHandler {
   handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>): Promise<void>;
   readonly size: number;
+  /** The count of sessions + principal children the handler checks; the server counts its sessions in it. */
+  readonly capacity?: Capacity;
   closeAll(reason: string): Promise<void>;
 }
 
@@ -55,7 +58,10 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const log = opts.logger;
   const metrics = opts.metrics;
   const tracing = opts.tracing;
+  // One count under --max-sessions: the sessions and, when 2026-07-28 is served, the principal children.
+  const capacity = modern?.capacity ?? new Capacity(opts.maxSessions);
   const sessions = new SessionManager({
+    capacity,
     observe: (event: SessionOutcome) => {
       metrics?.session(event);
       pool?.refill();
@@ -77,7 +83,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const policy: EdgePolicy = { allowedOrigins: opts.allowedOrigins, ...(allowedHostnames ? { allowedHostnames } : {}) };
   const childOptions = { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs };
   const pool: PrewarmPool | undefined = opts.prewarm > 0
-    ? new PrewarmPool({ size: opts.prewarm, child: childOptions, logger: log, capacityLeft: () => opts.maxSessions - sessions.size - (modern?.size ?? 0) })
+    ? new PrewarmPool({ size: opts.prewarm, child: childOptions, logger: log, capacityLeft: () => capacity.left })
     : undefined;
   // Principals' children come and go without telling the pool: it gives back capacity on this tick.
   const poolTick = pool ? setInterval(() => pool?.refill(), 1_000) : undefined;
@@ -157,7 +163,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
           metrics?.session('refused');
           throw refusal('DRAINING', { id: echoId(body) });
         }
-        const session = sessions.create(principal, modern?.size ?? 0);
+        const session = sessions.create(principal);
         if (!session) {
           log.warn('session limit reached', { maxSessions: opts.maxSessions });
           metrics?.session('refused');

@@ -117,6 +117,7 @@ export function createModernHandler(opts: ProxyOptions, modern: ModernHandlerOpt
     get size() {
       return children.size;
     },
+    capacity: children.capacity,
     closeAll: (reason) => children.closeAll(reason),
   };
 }
