@@ -11,7 +11,7 @@
  * Everything that talks HTTP to the MCP server (bridge, shell commands) gets the result.
  */
 
-import type { FetchLike } from '../client/http/fetch-types.js';
+import type { FetchLike } from '../shared/fetch-like.js';
 import { createHttpFetch, type ProxySettings } from '../client/http/http-fetch.js';
 import { buildStaticHeaders, withHeaders } from '../client/http/request-headers.js';
 import type { ClientOptions, Env } from './client-options.js';

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
-import type { FetchLike } from '../oauth/http.js';
+import type { FetchLike } from '../shared/fetch-like.js';
 import { createOAuthClient, type OAuthClient, type TokenStatus } from '../oauth/oauth-client.js';
 import type { OpenBrowser } from '../oauth/flow/browser.js';
 import { clientCredentialsProblem } from '../oauth/grants/client-credentials.js';

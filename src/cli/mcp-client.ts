@@ -16,11 +16,11 @@ import { checkServerUrl } from '../client/http/url-policy.js';
 import { toUserError } from '../client/remote/remote-failure.js';
 import { createLogger, type Logger, type LogLevel } from '../shared/logger.js';
 import { loadEnvironment } from './client-env.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './client-exit-codes.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { buildClientFetch, type ClientFetch } from './client-fetch.js';
 import { createShutdown, type Shutdown } from './client-shutdown.js';
 import { createOAuthFetch, resolveOAuthCliOptions, runOAuthCommand, type OAuthDeps } from './client-oauth.js';
-import type { FetchLike } from '../client/http/fetch-types.js';
+import type { FetchLike } from '../shared/fetch-like.js';
 import { ENV, packageVersion, parseArgv, resolveClientOptions, type ClientOptions, type Env } from './client-options.js';
 import { printCallResult, printListing, type OutputStreams } from './client-output.js';
 

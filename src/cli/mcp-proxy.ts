@@ -14,6 +14,7 @@ import { buildEdgeAuth } from './proxy-auth.js';
 import { parseProxyArgs, UsageError, type ProxyCliOptions } from './proxy-args.js';
 import { readProxyEnvironment, type EnvMap } from './proxy-environment.js';
 import { describeProxyStartError } from './proxy-start-errors.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { withResolvedNpx } from './proxy-npx.js';
 import { loadTracing, otelSettings, type OtelSettings } from './proxy-tracing.js';
 
@@ -107,10 +108,10 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   } catch (error) {
     if (error instanceof UsageError && error.exitCode === 0) {
       proc.stdout.write(error.output);
-      return proc.exit(0);
+      return proc.exit(EXIT_OK);
     }
     proc.stderr.write(`mcp-proxy: ${error instanceof Error ? error.message : String(error)}\nRun mcp-proxy --help for usage.\n`);
-    return proc.exit(2);
+    return proc.exit(EXIT_USAGE);
   }
   const logger = makeLogger(cli, proc.stderr);
   let proxy: RunningProxy;
@@ -135,7 +136,6 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
     const modern = createModernHandler(options, { childEra: cli.childEra });
     proxy = await startProxy(options, modern);
     const sessions = proxy.sessions;
-    modern.children.countAlso(() => sessions.size);
     modernSize = () => modern.size;
     sources = { sessions: () => sessions.size, children: () => sessions.size + modern.size };
     if (cli.childEra === 'auto') void modern.childEra();
@@ -149,7 +149,7 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   } catch (error) {
     const described = describeProxyStartError(error, cli);
     logger.error(described.message, described.fields);
-    return proc.exit(error instanceof UsageError ? 2 : 1);
+    return proc.exit(exitCodeFor(error));
   }
   // First signal: drain (no new sessions, existing ones served) for up to --drain-timeout, then end every
   // session. Second signal: end every session now. Third: exit at once.
@@ -157,12 +157,12 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   const finish = (): void => {
     const hardStop = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
-      proc.exit(1);
+      proc.exit(EXIT_FAILURE);
     }, Math.round(cli.killGrace * 1000) + 2_000);
     hardStop.unref();
     void proxy.close().then(() => {
       logger.info('stopped');
-      proc.exit(0);
+      proc.exit(EXIT_OK);
     });
   };
   const stop = (signal: ProxySignal): void => {
@@ -182,7 +182,7 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
       return;
     }
     logger.warn('another signal: exiting now', { signal });
-    proc.exit(1);
+    proc.exit(EXIT_FAILURE);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) proc.onSignal(signal, () => stop(signal));
 }

@@ -1,6 +1,7 @@
 /** The fetch seam shared by the OAuth modules: injected implementation, per-request timeout, caller's signal. */
 
-export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
+import type { FetchLike } from '../shared/fetch-like.js';
+
 
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 

@@ -5,7 +5,8 @@
 import { OAuthFlowError } from '../shared/errors.js';
 import type { CredentialState } from './store/credential-state.js';
 import { resolveOptions, type OAuthClientOptions } from './options.js';
-import { timedFetch, type FetchLike, type HttpContext } from './http.js';
+import { timedFetch, type HttpContext } from './http.js';
+import type { FetchLike } from '../shared/fetch-like.js';
 import { classifyRejection, isExpiring } from './refresh-policy.js';
 import { revokeStoredTokens } from './grants/revocation.js';
 import { MAX_AUTHORIZATION_ATTEMPTS } from './scope.js';

@@ -3,6 +3,7 @@
  * passed in), unit-tested without mocks.
  */
 import type { BearerChallenge } from './discovery/www-authenticate.js';
+import { scopeSatisfies } from './scope.js';
 
 export interface TokenSet {
   access_token: string;
@@ -15,6 +16,7 @@ export interface TokenSet {
   obtained_at?: number;
 }
 
+/** What to do for a token: hand out the one held, refresh it, or get a new authorization (login or grant). */
 export type TokenAction = 'use' | 'refresh' | 'login';
 
 export interface TokenDecisionInput {
@@ -24,6 +26,10 @@ export interface TokenDecisionInput {
   skewMs: number;
   /** An access token the resource server just refused: never hand it out again. */
   rejected?: string;
+  /** A new authorization whatever is held (--login). */
+  forceLogin?: boolean;
+  /** Step-up: the token must carry these scopes; a refresh cannot widen the scope, so only a login can add them. */
+  stepUpScope?: string;
 }
 
 export const DEFAULT_EXPIRY_SKEW_MS = 60_000;
@@ -36,10 +42,12 @@ export function isExpiring(tokens: TokenSet, now: number, skewMs: number): boole
   return now >= tokens.expires_at - skew;
 }
 
+/** The one decision the token session switches on, before and after it takes the lock. */
 export function decideTokenAction(input: TokenDecisionInput): TokenAction {
   const { tokens } = input;
-  if (!tokens?.access_token) return 'login';
-  const stale = tokens.access_token === input.rejected || isExpiring(tokens, input.now, input.skewMs);
+  if (!tokens || input.forceLogin) return 'login';
+  const stale = !tokens.access_token || tokens.access_token === input.rejected || isExpiring(tokens, input.now, input.skewMs);
+  if (input.stepUpScope !== undefined) return !stale && scopeSatisfies(tokens.scope, input.stepUpScope) ? 'use' : 'login';
   if (!stale) return 'use';
   return tokens.refresh_token ? 'refresh' : 'login';
 }

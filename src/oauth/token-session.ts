@@ -14,8 +14,8 @@ import { discoverAuthorizationServer, discoverProtectedResource, type Authorizat
 import { withFileLock } from './store/file-lock.js';
 import type { HttpContext } from './http.js';
 import type { ResolvedOptions } from './options.js';
-import { classifyRefreshFailure, decideTokenAction, MAX_REFRESH_ATTEMPTS, retryDelayMs } from './refresh-policy.js';
-import { scopeSatisfies, selectScope } from './scope.js';
+import { classifyRefreshFailure, decideTokenAction, MAX_REFRESH_ATTEMPTS, retryDelayMs, type TokenAction } from './refresh-policy.js';
+import { selectScope } from './scope.js';
 import { createSingleFlight } from './single-flight.js';
 import { configurationFor, refreshGrant } from './grants/token-grants.js';
 import type { BearerChallenge } from './discovery/www-authenticate.js';
@@ -49,10 +49,17 @@ export interface TokenSession {
   rememberChallenge(challenge: BearerChallenge | undefined): void;
 }
 
-function satisfies(tokens: StoredTokens | undefined, need: TokenNeed, now: number, skewMs: number): boolean {
-  if (!tokens || need.forceLogin) return false;
-  if (decideTokenAction({ tokens, now, skewMs, ...(need.rejected ? { rejected: need.rejected } : {}) }) !== 'use') return false;
-  return need.stepUpScope === undefined || scopeSatisfies(tokens.scope, need.stepUpScope);
+function actionFor(tokens: StoredTokens | undefined, need: TokenNeed, now: number, skewMs: number): TokenAction {
+  return decideTokenAction({
+    tokens, now, skewMs,
+    ...(need.rejected ? { rejected: need.rejected } : {}),
+    ...(need.forceLogin ? { forceLogin: true } : {}),
+    ...(need.stepUpScope !== undefined ? { stepUpScope: need.stepUpScope } : {}),
+  });
+}
+
+function satisfies(tokens: StoredTokens | undefined, need: TokenNeed, now: number, skewMs: number): tokens is StoredTokens {
+  return actionFor(tokens, need, now, skewMs) === 'use';
 }
 
 export function createTokenSession(opts: ResolvedOptions, http: HttpContext): TokenSession {
@@ -164,10 +171,9 @@ export function createTokenSession(opts: ResolvedOptions, http: HttpContext): To
       const state = await store.load();
       memory = state;
       const tokens = usable(state);
-      const now = opts.now();
-      if (tokens && satisfies(tokens, need, now, opts.expirySkewMs)) return tokens; // another process got there first
-      // A refresh cannot widen the scope, so a step-up goes straight to a new authorization.
-      if (tokens?.refresh_token && !need.forceLogin && need.stepUpScope === undefined) {
+      const action = actionFor(tokens, need, opts.now(), opts.expirySkewMs);
+      if (action === 'use' && tokens) return tokens; // another process got there first
+      if (action === 'refresh' && tokens) {
         const fresh = await refresh(state, tokens);
         if (fresh && satisfies(fresh, need, opts.now(), opts.expirySkewMs)) {
           await save({ ...state, tokens: fresh });

@@ -2,26 +2,33 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isInitializeRequest, isJsonContentType } from '@modelcontextprotocol/server';
 import { ProxyError } from '../shared/errors.js';
-import { errorResponse, INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, SESSION_NOT_FOUND } from '../shared/jsonrpc.js';
+import { errorResponse } from '../shared/jsonrpc.js';
 import { readBody } from './http/body-reader.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './http/edge-checks.js';
 import { directPost } from './http/direct-post.js';
-import { classifyRequest, echoId, requestedVersion, unsupportedVersionError } from './http/era-classification.js';
+import { classifyRequest, echoId, requestedVersion, unsupportedVersion } from './http/era-classification.js';
+import { answerRefusal, ProxyRefusal, refusal } from './http/refusals.js';
 import { createHash } from 'node:crypto';
 import type { SessionOutcome } from './telemetry/metrics-sink.js';
 import type { ProxyOptions } from './proxy-options.js';
+import { Capacity } from './capacity.js';
 import { PrewarmPool } from './sessions/prewarm-pool.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
 import { startCluster, type Cluster, type Refuse } from './cluster/cluster.js';
 
-/** Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer. */
+/**
+ * Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer.
+ * `handle` throws a ProxyRefusal (http/refusals.ts) for what it refuses before answering; the server answers it.
+ */
 export interface ModernHandler {
   handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>): Promise<void>;
   readonly size: number;
   /** Children with a request in flight. */
   readonly busyCount?: number;
+  /** The count of sessions + principal children the handler checks; the server counts its sessions in it. */
+  readonly capacity?: Capacity;
   closeAll(reason: string): Promise<void>;
 }
 
@@ -54,7 +61,10 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const log = opts.logger;
   const metrics = opts.metrics;
   const tracing = opts.tracing;
+  // One count under --max-sessions: the sessions and, when 2026-07-28 is served, the principal children.
+  const capacity = modern?.capacity ?? new Capacity(opts.maxSessions);
   const sessions = new SessionManager({
+    capacity,
     observe: (event: SessionOutcome, id: string) => {
       metrics?.session(event);
       pool?.refill();
@@ -77,7 +87,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const policy: EdgePolicy = { allowedOrigins: opts.allowedOrigins, ...(allowedHostnames ? { allowedHostnames } : {}) };
   const childOptions = { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs };
   const pool: PrewarmPool | undefined = opts.prewarm > 0
-    ? new PrewarmPool({ size: opts.prewarm, child: childOptions, logger: log, capacityLeft: () => opts.maxSessions - sessions.size - (modern?.size ?? 0) })
+    ? new PrewarmPool({ size: opts.prewarm, child: childOptions, logger: log, capacityLeft: () => capacity.left })
     : undefined;
   // Principals' children come and go without telling the pool: it gives back capacity on this tick.
   const poolTick = pool ? setInterval(() => pool?.refill(), 1_000) : undefined;
@@ -89,54 +99,57 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const live = (): number => sessions.size + (modern?.size ?? 0);
   const directPosts = tuning.directPost ?? true;
 
-  const reject = (res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>, id: string | number | null = null, data?: unknown): void =>
-    sendJson(res, status, errorResponse(id, code, message, data), headers);
-
   async function handleMcp(req: IncomingMessage, res: ServerResponse, note: RequestNote): Promise<void> {
     const verdict = checkEdge(policy, { host: req.headers.host, origin: req.headers.origin });
     if (!verdict.ok) {
       const hint = verdict.check === 'origin' ? 'to allow this origin, start the proxy with --allow-origin <origin>' : 'to accept this Host name, start the proxy with --allow-host <hostname>';
       log.warn('request refused at the edge', { reason: verdict.reason, hint });
-      return reject(res, 403, SERVER_ERROR, `Forbidden: ${verdict.reason}`);
+      throw refusal('EDGE_REJECTED', { detail: verdict.reason });
     }
     const cors = verdict.corsOrigin ? corsHeaders(verdict.corsOrigin) : {};
-    const method = req.method ?? 'GET';
-    if (method === 'OPTIONS') {
+    if (req.method === 'OPTIONS') {
       res.writeHead(204, verdict.corsOrigin ? preflightHeaders(verdict.corsOrigin) : {});
       res.end();
       return;
     }
-    if (stopping) return reject(res, 503, SERVER_ERROR, 'Proxy is shutting down', { ...cors, 'Retry-After': '1', Connection: 'close' });
-    if (opts.cluster && !cluster) return reject(res, 503, SERVER_ERROR, 'Proxy is starting (connecting to the session directory)', { ...cors, 'Retry-After': '1' });
+    try {
+      await serveMcp(req, res, note, cors);
+    } catch (error) {
+      if (error instanceof ProxyRefusal && !res.headersSent) return answerRefusal(res, error, cors);
+      throw error;
+    }
+  }
+
+  /** Serves one MCP request that passed the edge; a refusal is thrown as a ProxyRefusal and answered by the caller. */
+  async function serveMcp(req: IncomingMessage, res: ServerResponse, note: RequestNote, cors: Record<string, string>): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (stopping) throw refusal('SHUTTING_DOWN');
+    if (opts.cluster && !cluster) throw refusal('CLUSTER_STARTING');
     let principal: string | undefined = ANONYMOUS;
     if (opts.auth) {
       const auth = await opts.auth.authenticate(req);
       if (!auth.ok) return sendJson(res, auth.status, auth.body, { ...cors, ...auth.headers });
       principal = auth.principal;
     }
-    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
-      return reject(res, 405, SERVER_ERROR, 'Method not allowed', { ...cors, Allow: 'GET, POST, DELETE, OPTIONS' });
-    }
+    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') throw refusal('METHOD_NOT_ALLOWED');
     // A hop from another instance (secret verified) is served here and never forwarded again (no loops).
     const hop = cluster?.hop(req) ?? 'client';
     if (hop === 'forged') {
       log.warn('forwarded request with a wrong cluster secret refused');
-      return reject(res, 403, SERVER_ERROR, 'Forbidden: bad cluster secret', cors);
+      throw refusal('CLUSTER_FORGED');
     }
     let body: unknown;
     let raw: string | undefined;
     if (method === 'POST') {
-      if (!isJsonContentType(req.headers['content-type'] ?? null)) {
-        return reject(res, 415, SERVER_ERROR, 'Unsupported Media Type: Content-Type must be application/json', cors);
-      }
+      if (!isJsonContentType(req.headers['content-type'] ?? null)) throw refusal('UNSUPPORTED_MEDIA_TYPE');
       const read = await readBody(req, opts.maxBodyBytes);
-      if (read.kind === 'too-large') return reject(res, 413, SERVER_ERROR, `Payload Too Large: the body exceeds ${opts.maxBodyBytes} bytes`, { ...cors, Connection: 'close' });
+      if (read.kind === 'too-large') throw refusal('BODY_TOO_LARGE', { detail: opts.maxBodyBytes });
       if (read.kind === 'aborted') return;
       raw = read.text;
       try {
         body = JSON.parse(read.text);
       } catch {
-        return reject(res, 400, PARSE_ERROR, 'Parse error: the body is not valid JSON', cors);
+        throw refusal('PARSE_ERROR');
       }
     }
     const sessionId = req.headers['mcp-session-id'];
@@ -152,7 +165,8 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     const direct = directPosts && method === 'POST' && typeof sessionId === 'string' && sessionId !== '' ? directPost(req, body) : undefined;
     if (!direct) {
       const era = classifyRequest(req, body);
-      if (era.kind === 'reject') return reject(res, era.httpStatus, era.code, era.message, cors, echoId(body), era.data);
+      // The SDK classifier's own ladder verdict (status and code decided by the SDK), relayed as it is.
+      if (era.kind === 'reject') return sendJson(res, era.httpStatus, errorResponse(echoId(body), era.code, era.message, era.data), cors);
       if (era.kind === 'modern') {
         if (modern && cluster) {
           const local = (): Promise<void> => modern.handle(req, res, body, principal, cors);
@@ -163,44 +177,43 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
           return cluster.servePrincipal(req, res, raw, principal, local, refuser(res, cors, body));
         }
         if (modern) return modern.handle(req, res, body, principal, cors);
-        return sendJson(res, 400, unsupportedVersionError(echoId(body), requestedVersion(req, body)), cors);
+        throw unsupportedVersion(echoId(body), requestedVersion(req, body));
       }
     }
     if (typeof sessionId !== 'string' || sessionId === '') {
       if (method === 'POST' && isInitializeRequest(body)) {
         if (draining) {
           metrics?.session('refused');
-          return reject(res, 503, SERVER_ERROR, 'This proxy instance is draining and takes no new sessions; retry (another instance may serve you)', { ...cors, 'Retry-After': '1' }, echoId(body));
+          throw refusal('DRAINING', { id: echoId(body) });
         }
-        const session = sessions.create(principal, modern?.size ?? 0);
+        const session = sessions.create(principal);
         if (!session) {
           log.warn('session limit reached', { maxSessions: opts.maxSessions });
           metrics?.session('refused');
-          return reject(res, 503, SERVER_ERROR, `Too many sessions: the limit of ${opts.maxSessions} is reached; retry later`, { ...cors, 'Retry-After': '5' }, echoId(body));
+          throw refusal('SESSION_LIMIT', { detail: opts.maxSessions, id: echoId(body) });
         }
         if (note.enabled) note.session = session.id;
         if (cluster && !(await cluster.placeSession(session.id))) {
           void session.close('the session directory is unreachable', 'deleted');
           metrics?.session('refused');
-          return reject(res, 503, SERVER_ERROR, 'Service Unavailable: the session directory (Redis) is unreachable; no new sessions until it is back', { ...cors, 'Retry-After': '1' }, echoId(body));
+          throw refusal('DIRECTORY_UNAVAILABLE', { detail: 'no new sessions until it is back', id: echoId(body) });
         }
         return session.handle(req, res, body, cors);
       }
-      return reject(res, 400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required', cors, echoId(body));
+      throw refusal('SESSION_ID_REQUIRED', { id: echoId(body) });
     }
     const session = sessions.get(sessionId, principal);
     if (!session && cluster && hop === 'client') return cluster.serveElsewhere(req, res, raw, sessionId, refuser(res, cors, body));
-    if (!session) return reject(res, 404, SESSION_NOT_FOUND, 'Session not found', cors, echoId(body));
+    if (!session) throw refusal('SESSION_NOT_FOUND', { id: echoId(body) });
     cluster?.sessionActive(sessionId);
-    if (Array.isArray(body) && !session.allowsBatches) {
-      return reject(res, 400, INVALID_REQUEST, `Invalid Request: JSON-RPC batches are not allowed in protocol version ${session.protocolVersion}`, cors);
-    }
+    if (Array.isArray(body) && !session.allowsBatches) throw refusal('BATCH_NOT_ALLOWED', { detail: session.protocolVersion });
     return session.handle(req, res, body, cors, direct);
   }
 
-  /** A cluster refusal as the proxy writes its own: 404 keeps its JSON-RPC code, the rest are server errors. */
-  const refuser = (res: ServerResponse, cors: Record<string, string>, body: unknown): Refuse => (status, message, headers) =>
-    reject(res, status, status === 404 ? SESSION_NOT_FOUND : SERVER_ERROR, message, { ...cors, ...headers }, echoId(body));
+  /** A cluster refusal, answered from the same table as the proxy's own. */
+  const refuser = (res: ServerResponse, cors: Record<string, string>, body: unknown): Refuse => (code) => {
+    if (!res.headersSent) answerRefusal(res, refusal(code, { id: echoId(body) }), cors);
+  };
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
@@ -224,11 +237,12 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
         return;
       }
       if (opts.auth?.serveWellKnown?.(req, res)) return;
-      if (path !== opts.endpoint) return reject(res, 404, SERVER_ERROR, `Not Found: the MCP endpoint is ${opts.endpoint}`);
+      if (path !== opts.endpoint) throw refusal('NOT_FOUND', { detail: opts.endpoint });
       await handleMcp(req, res, note);
     } catch (error) {
+      if (error instanceof ProxyRefusal && !res.headersSent) return answerRefusal(res, error);
       log.error('request failed', { error, stack: error instanceof Error ? error.stack : undefined });
-      if (!res.headersSent) reject(res, 500, INTERNAL_ERROR, 'Internal error in the proxy');
+      if (!res.headersSent) answerRefusal(res, refusal('INTERNAL'));
       else res.end();
     }
   }

@@ -1,5 +1,6 @@
 import { errorResponse, INTERNAL_ERROR, isRequest, isResponse, REQUEST_TIMEOUT, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc.js';
-import { isObject, metaOf, readEnvelope, withMeta, type Envelope, type JsonObject } from './eras/protocol.js';
+import { isObject } from '../shared/is-object.js';
+import { metaOf, readEnvelope, withMeta, type Envelope, type JsonObject } from './eras/protocol.js';
 import type { Link } from './link.js';
 
 /**

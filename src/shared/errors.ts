@@ -4,20 +4,41 @@
  * branch on `code`, never on `message`.
  */
 
+/**
+ * What the proxy refuses at the HTTP level; each is answered from one table (src/proxy/http/refusals.ts)
+ * that gives its status, JSON-RPC code, message and headers.
+ */
+export type ProxyRefusalCode =
+  | 'EDGE_REJECTED'
+  | 'SHUTTING_DOWN'
+  | 'METHOD_NOT_ALLOWED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'BODY_TOO_LARGE'
+  | 'PARSE_ERROR'
+  | 'ERA_UNSUPPORTED'
+  | 'HEADER_MISMATCH'
+  | 'DRAINING'
+  | 'SESSION_LIMIT'
+  | 'SESSION_ID_REQUIRED'
+  | 'SESSION_NOT_FOUND'
+  | 'BATCH_NOT_ALLOWED'
+  | 'NOT_FOUND'
+  | 'REQUEST_CLOSED'
+  | 'INTERNAL'
+  // --redis-url (src/proxy/cluster)
+  | 'CLUSTER_STARTING'
+  | 'CLUSTER_FORGED'
+  | 'DIRECTORY_UNAVAILABLE'
+  | 'OWNER_UNAVAILABLE';
+
 export type ProxyErrorCode =
   | 'CHILD_SPAWN_FAILED'
   | 'CHILD_START_FAILED'
-  | 'CHILD_EXITED'
-  | 'CHILD_TIMEOUT'
-  | 'CHILD_LINE_TOO_LONG'
-  | 'SESSION_LIMIT'
-  | 'SESSION_NOT_FOUND'
-  | 'BAD_REQUEST'
   | 'LISTEN_FAILED'
-  | 'ERA_UNSUPPORTED'
   | 'CONFIG_INVALID'
   /** --redis-url: Redis cannot be reached (at start, or for a directory operation). */
-  | 'CLUSTER_UNAVAILABLE';
+  | 'CLUSTER_UNAVAILABLE'
+  | ProxyRefusalCode;
 
 export type ClientErrorCode =
   | 'CONNECT_FAILED'

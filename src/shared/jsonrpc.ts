@@ -4,6 +4,8 @@
  * `params._meta.progressToken` and `result`/`error` presence.
  */
 
+import { isObject } from './is-object.js';
+
 export type JsonRpcId = string | number;
 
 export interface JsonRpcRequest {
@@ -47,12 +49,14 @@ export const INVALID_PARAMS = -32602;
 export const INTERNAL_ERROR = -32603;
 /** Implementation-defined server errors (-32000..-32099). */
 export const SERVER_ERROR = -32000;
+/** A 2025-era session id the server does not know (with HTTP 404): the SDK's and the spec examples' code. */
 export const SESSION_NOT_FOUND = -32001;
-export const REQUEST_TIMEOUT = -32001;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/**
+ * The proxy's own code for a request the MCP server did not answer in time. Distinct from every code
+ * MCP assigns or SDKs use by convention (-32001 session not found, -32002 resource not found,
+ * -32020..-32022 for 2026-07-28, -32042 URL elicitation), so a client can tell a timeout from a lost session.
+ */
+export const REQUEST_TIMEOUT = -32010;
 
 export function isRequest(m: unknown): m is JsonRpcRequest {
   return isObject(m) && typeof m.method === 'string' && 'id' in m && m.id !== null && m.id !== undefined;

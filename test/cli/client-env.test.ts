@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FetchLike } from '../../src/client/http/fetch-types.js';
+import type { FetchLike } from '../../src/shared/fetch-like.js';
 import { loadEnvironment } from '../../src/cli/client-env.js';
 import { buildClientFetch, proxySettingsFrom } from '../../src/cli/client-fetch.js';
-import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../../src/cli/client-exit-codes.js';
+import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { ClientError } from '../../src/shared/errors.js';
 
 const dirs: string[] = [];

@@ -18,6 +18,7 @@ import {
   type PropertySchema,
   type ToolInputSchema,
 } from './tool-schema.js';
+import { isObject } from '../../shared/is-object.js';
 
 export type ToolArguments = Record<string, unknown>;
 
@@ -25,10 +26,6 @@ const KEY_VALUE = /^([A-Za-z_$][\w.$-]*)(:=|=)([\s\S]*)$/;
 
 function fail(toolName: string, schema: ToolInputSchema, problem: string): never {
   throw new ClientError('BAD_ARGUMENTS', `${toolName}: ${problem}. Parameters: ${describeParameters(schema)}`);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function jsonTypeOf(value: unknown): string {
@@ -121,7 +118,7 @@ function checkKnownAndRequired(toolName: string, schema: ToolInputSchema, args: 
 
 function fromJsonObject(toolName: string, schema: ToolInputSchema, text: string): ToolArguments {
   const parsed = tryJson(text);
-  if (!parsed.ok || !isPlainObject(parsed.value)) fail(toolName, schema, 'arguments that start with "{" must be one JSON object');
+  if (!parsed.ok || !isObject(parsed.value)) fail(toolName, schema, 'arguments that start with "{" must be one JSON object');
   checkKnownAndRequired(toolName, schema, parsed.value);
   return parsed.value;
 }

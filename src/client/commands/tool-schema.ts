@@ -1,3 +1,4 @@
+import { isObject } from '../../shared/is-object.js';
 /**
  * The slice of JSON Schema the argument parser reads from a tool's `inputSchema`, plus the one-line
  * parameter summary used in error messages and listings. Pure.
@@ -20,15 +21,11 @@ export interface ToolInputSchema {
   [key: string]: unknown;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Reads an untrusted `inputSchema` value into the typed slice; anything malformed becomes absent. */
 export function toToolInputSchema(value: unknown): ToolInputSchema {
-  if (!isRecord(value)) return {};
+  if (!isObject(value)) return {};
   const out: ToolInputSchema = { ...value };
-  out.properties = isRecord(value.properties) ? (value.properties as Record<string, PropertySchema>) : undefined;
+  out.properties = isObject(value.properties) ? (value.properties as Record<string, PropertySchema>) : undefined;
   out.required = Array.isArray(value.required) ? value.required.filter((r): r is string => typeof r === 'string') : undefined;
   return out;
 }

@@ -1,6 +1,7 @@
 import { SdkHttpError } from '@modelcontextprotocol/client';
-import { isObject } from '../../relay/eras/protocol.js';
+
 import type { JsonRpcId, JsonRpcMessage } from '../../shared/jsonrpc.js';
+import { isObject } from '../../shared/is-object.js';
 
 /**
  * A 2026-07-28 server answers some JSON-RPC errors with an HTTP error status and the error as the body (-32601

@@ -8,7 +8,7 @@
 
 import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
 import { ClientError } from '../../shared/errors.js';
-import type { FetchLike } from './fetch-types.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
 
 export interface ProxySettings {
   httpProxy: string;

@@ -4,7 +4,7 @@
  */
 
 import { ClientError } from '../../shared/errors.js';
-import type { FetchLike } from './fetch-types.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
 
 export type EnvLookup = Readonly<Record<string, string | undefined>>;
 

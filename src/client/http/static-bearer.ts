@@ -10,7 +10,7 @@
 import { authorizationServerMetadataUrls, protectedResourceMetadataUrls } from '../../oauth/discovery/discovery-urls.js';
 import { parseBearerChallenge } from '../../oauth/discovery/www-authenticate.js';
 import { ClientError } from '../../shared/errors.js';
-import type { FetchLike } from './fetch-types.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
 
 /** Pure: a 401 whose challenge gives no way to OAuth (Bearer without resource_metadata, or no challenge). */
 export function isPlainBearerRefusal(status: number, wwwAuthenticate: string | null): boolean {

@@ -8,13 +8,14 @@
 import { Client, SdkHttpError, SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
 import { ClientError, describeError, typedCause } from '../../shared/errors.js';
 import { silentLogger, type Logger } from '../../shared/logger.js';
-import { isModernVersion, isObject, MODERN_PROTOCOL_VERSION, UNSUPPORTED_PROTOCOL_VERSION } from '../../relay/eras/protocol.js';
+import { isModernVersion, MODERN_PROTOCOL_VERSION, UNSUPPORTED_PROTOCOL_VERSION } from '../../relay/eras/protocol.js';
 import type { EraCache } from './era-cache.js';
 import type { ProtocolMode } from '../routes/era-route.js';
-import type { FetchLike } from '../http/fetch-types.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
 import type { TransportKind, TransportMode } from './remote-channel.js';
 import { classifyRemoteFailure, noEndpointError, type UserError } from './remote-failure.js';
 import { jsonRpcErrorOf } from './remote-era-probe.js';
+import { isObject } from '../../shared/is-object.js';
 
 export interface ConnectClientOptions {
   url: URL;

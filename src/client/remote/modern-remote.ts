@@ -13,7 +13,7 @@ import { StreamableHTTPClientTransport, type JSONRPCMessage } from '@modelcontex
 import { ClientError } from '../../shared/errors.js';
 import { errorResponse, INTERNAL_ERROR, isResponse, SERVER_ERROR, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
-import type { FetchLike } from '../http/fetch-types.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
 import { jsonRpcErrorAnswer } from '../http/http-error-body.js';
 import { classifyRemoteFailure } from './remote-failure.js';
 import { idKey } from '../routes/pending-requests.js';

@@ -7,7 +7,7 @@
 
 import { SSEClientTransport, StreamableHTTPClientTransport, type JSONRPCMessage } from '@modelcontextprotocol/client';
 import { ClientError, isClientError } from '../../shared/errors.js';
-import type { FetchLike } from '../http/fetch-types.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
 import { noEndpointError } from './remote-failure.js';
 
 export type TransportKind = 'http' | 'sse';

@@ -8,10 +8,11 @@
 import { StreamableHTTPClientTransport, SdkHttpError, type JSONRPCMessage } from '@modelcontextprotocol/client';
 import { ClientError, describeError, isClientError, typedCause } from '../../shared/errors.js';
 import { isResponse, METHOD_NOT_FOUND, type JsonRpcMessage } from '../../shared/jsonrpc.js';
-import { CLIENT_CAPABILITIES_KEY, CLIENT_INFO_KEY, isObject, LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION, PROTOCOL_VERSION_KEY, UNSUPPORTED_PROTOCOL_VERSION } from '../../relay/eras/protocol.js';
+import { CLIENT_CAPABILITIES_KEY, CLIENT_INFO_KEY, LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION, PROTOCOL_VERSION_KEY, UNSUPPORTED_PROTOCOL_VERSION } from '../../relay/eras/protocol.js';
 import type { Era, RemoteProbe } from '../routes/era-route.js';
-import type { FetchLike } from '../http/fetch-types.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
 import { httpStatusError, reasonFromBody, type UserError } from './remote-failure.js';
+import { isObject } from '../../shared/is-object.js';
 
 /** What one probe request produced. */
 export type ProbeOutcome =

@@ -8,7 +8,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { ClientError } from '../../shared/errors.js';
 import type { JsonRpcNotification, JsonRpcRequest } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
-import type { FetchLike } from '../http/fetch-types.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
 import { isReplayId, negotiatedVersion, replayInitialize, type HandshakeRecord } from '../routes/handshake-replay.js';
 import { openChannel, type RemoteChannel, type TransportKind, type TransportMode } from './remote-channel.js';
 import { isStreamSessionExpiry } from './remote-failure.js';

@@ -12,7 +12,7 @@ import { localEraOf, remoteEraSetting, routeFor, type Era, type ProtocolMode, ty
 import { LocalGate } from './local-transports.js';
 import { runRelayedBridge } from './relayed-bridge.js';
 import type { EraCache } from '../remote/era-cache.js';
-import type { FetchLike } from '../http/fetch-types.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
 import { jsonRpcErrorOf, probeRemote } from '../remote/remote-era-probe.js';
 import { nextRetryDelay, realSleep, remoteGoneError } from '../remote/retry-policy.js';
 import { runLegacyOnModernBridge, runModernBridge } from './stateless-bridge.js';

@@ -14,7 +14,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { ClientError } from '../../shared/errors.js';
 import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, isResponse, SERVER_ERROR, type JsonRpcId } from '../../shared/jsonrpc.js';
 import { silentLogger, type Logger } from '../../shared/logger.js';
-import type { FetchLike } from '../http/fetch-types.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
 import { PendingRequests } from './pending-requests.js';
 import type { RemoteChannel, TransportMode } from '../remote/remote-channel.js';
 import { classifyRemoteFailure } from '../remote/remote-failure.js';

@@ -1,5 +1,6 @@
 /** The per-server credential record and its validation (shared by the JSON and env-file stores). */
 import type { TokenSet } from '../refresh-policy.js';
+import { isObject } from '../../shared/is-object.js';
 
 export type ClientSource = 'static' | 'metadata-document' | 'registered';
 
@@ -43,31 +44,27 @@ export function emptyState(): CredentialState {
   return { version: 1 };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function optionalString(value: unknown): boolean {
   return value === undefined || typeof value === 'string';
 }
 
 /** Returns a reason string when `value` is not a valid CredentialState, else undefined. */
 export function validateState(value: unknown): string | undefined {
-  if (!isRecord(value)) return 'not a JSON object';
+  if (!isObject(value)) return 'not a JSON object';
   if (value.version !== 1) return `unsupported version ${JSON.stringify(value.version)}`;
   for (const key of ['server_url', 'issuer', 'resource'] as const) {
     if (!optionalString(value[key])) return `"${key}" is not a string`;
   }
   if (value.client !== undefined) {
     const client = value.client;
-    if (!isRecord(client) || typeof client.client_id !== 'string') return '"client.client_id" is missing';
+    if (!isObject(client) || typeof client.client_id !== 'string') return '"client.client_id" is missing';
     if (client.redirect_uris !== undefined && !(Array.isArray(client.redirect_uris) && client.redirect_uris.every((u) => typeof u === 'string'))) {
       return '"client.redirect_uris" is not a list of strings';
     }
   }
   if (value.tokens !== undefined) {
     const tokens = value.tokens;
-    if (!isRecord(tokens) || typeof tokens.access_token !== 'string') return '"tokens.access_token" is missing';
+    if (!isObject(tokens) || typeof tokens.access_token !== 'string') return '"tokens.access_token" is missing';
     if (tokens.expires_at !== undefined && typeof tokens.expires_at !== 'number') return '"tokens.expires_at" is not a number';
     if (!optionalString(tokens.refresh_token)) return '"tokens.refresh_token" is not a string';
   }

@@ -16,7 +16,9 @@ import {
   type OAuthTokenVerifier,
 } from '@modelcontextprotocol/server';
 import { ProxyError } from '../../shared/errors.js';
-import { DEFAULT_HTTP_TIMEOUT_MS, type FetchLike, type HttpContext } from '../../oauth/http.js';
+import { DEFAULT_HTTP_TIMEOUT_MS, type HttpContext } from '../../oauth/http.js';
+import type { FetchLike } from '../../shared/fetch-like.js';
+import { headerValue } from '../http/header-value.js';
 import { fetchIssuerMetadata, type IssuerMetadata } from './issuer-metadata.js';
 import { createJwtVerifier } from './jwt-verifier.js';
 import { createStaticTokenVerifier, tokenFingerprint } from './static-token-verifier.js';
@@ -143,8 +145,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
       isMetadataPath: (path) => metadataPath !== undefined && path === metadataPath,
       async authenticate(headers, perCall) {
         const scopes = perCall?.requiredScopes ?? requiredScopes;
-        const raw = headers.authorization;
-        const header = Array.isArray(raw) ? raw[0] : raw;
+        const header = headerValue(headers, 'authorization');
         const challenge = { requiredScopes: scopes, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) };
         try {
           const authInfo = await verifyBearerToken(header, { verifier, ...challenge, ...(resourceUrl ? { expectedResource: resourceUrl } : {}) });

@@ -1,7 +1,8 @@
 import { isResponse } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
-import { CLIENT_CAPABILITIES_KEY, CLIENT_INFO_KEY, isObject, MODERN_PROTOCOL_VERSION, PROTOCOL_VERSION_KEY } from '../../relay/eras/protocol.js';
+import { CLIENT_CAPABILITIES_KEY, CLIENT_INFO_KEY, MODERN_PROTOCOL_VERSION, PROTOCOL_VERSION_KEY } from '../../relay/eras/protocol.js';
 import { ChildProcess, type ChildOptions } from './child-process.js';
+import { isObject } from '../../shared/is-object.js';
 
 export type ChildEra = 'legacy' | 'modern';
 

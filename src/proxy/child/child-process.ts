@@ -1,11 +1,10 @@
-import type { Readable, Writable } from 'node:stream';
-import { execa, type Result } from 'execa';
 import { ProxyError } from '../../shared/errors.js';
 import { isMessage, type JsonRpcMessage } from '../../shared/jsonrpc.js';
 import { LineFramer } from '../../shared/line-framer.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Link } from '../../relay/link.js';
 import { killProcessGroup } from './process-group.js';
+import { execaSpawn, type SpawnChild, type SpawnedChild } from './spawn.js';
 
 export interface ChildCommand {
   command: string;
@@ -20,6 +19,8 @@ export interface ChildCommand {
   shell: boolean;
   /** Observes the bytes written to the child's stdin and read from its stdout (metrics). */
   onTraffic?: (direction: 'to_child' | 'to_client', bytes: number) => void;
+  /** Starts the process (the I/O seam of DESIGN §3); default execa. */
+  spawn?: SpawnChild;
 }
 
 export interface ChildOptions extends ChildCommand {
@@ -35,14 +36,6 @@ export interface ChildExit {
   stderrTail: string[];
   /** Set when the child could not be started at all. */
   spawnError?: ProxyError;
-}
-
-/** The part of execa's subprocess this module uses (pipes are always on). */
-interface SpawnedChild extends PromiseLike<Result> {
-  pid?: number;
-  stdin: Writable;
-  stdout: Readable;
-  stderr: Readable;
 }
 
 /** Minimal environment for a child that does not inherit ours: enough to find and run an interpreter. */
@@ -79,20 +72,8 @@ export class ChildProcess implements Link<ChildExit> {
     this.exited = new Promise((r) => (resolveExit = r));
     void this.exited.then((exit) => this.onclose?.(exit));
     try {
-      this.#proc = execa(opts.command, [...opts.args], {
-        stdin: 'pipe',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        buffer: false,
-        reject: false,
-        detached: true,
-        cleanup: true,
-        shell: opts.shell,
-        cwd: opts.cwd,
-        env: childEnv(opts),
-        extendEnv: false,
-        encoding: 'buffer',
-      }) as unknown as SpawnedChild;
+      const spawn = opts.spawn ?? execaSpawn;
+      this.#proc = spawn(opts.command, opts.args, { env: childEnv(opts), shell: opts.shell, detached: true, ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
     } catch (cause) {
       this.#alive = false;
       const spawnError = new ProxyError('CHILD_SPAWN_FAILED', `could not start ${opts.command}`, { cause });

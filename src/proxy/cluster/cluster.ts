@@ -15,8 +15,8 @@ export interface ClusterOptions {
   secret?: string;
 }
 
-/** How a refusal is written (the server's own JSON-RPC error answer). */
-export type Refuse = (status: number, message: string, headers?: Record<string, string>) => void;
+/** How a refusal is written: the server answers the code from its refusal table (src/proxy/http/refusals.ts). */
+export type Refuse = (code: 'SESSION_NOT_FOUND' | 'DIRECTORY_UNAVAILABLE' | 'OWNER_UNAVAILABLE') => void;
 
 /** Who sent a request: a client, another instance of the cluster (secret verified), or someone with a wrong secret. */
 export type Hop = 'client' | 'forwarded' | 'forged';
@@ -48,7 +48,6 @@ export interface ClusterDeps {
   metrics?: MetricsSink;
 }
 
-const RETRY = { 'Retry-After': '1' };
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Promise<Cluster> {
@@ -92,7 +91,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
       put.catch(quietly('re-register', key));
     }
   };
-  const unreachable = (refuse: Refuse): void => refuse(503, 'Service Unavailable: the session directory (Redis) is unreachable; retry', RETRY);
+  const unreachable = (refuse: Refuse): void => refuse('DIRECTORY_UNAVAILABLE');
 
   async function forward(req: IncomingMessage, res: ServerResponse, body: string | undefined, owner: string, refuse: Refuse, cacheKey?: string): Promise<void> {
     const outcome = await forwarder.forward(req, res, body, owner);
@@ -100,7 +99,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
     if (outcome === 'ok') return;
     if (cacheKey !== undefined) owners.delete(cacheKey);
     log.warn('forward to the owning instance failed', { owner, failure: outcome });
-    refuse(503, 'Service Unavailable: the instance serving this session did not answer; retry', RETRY);
+    refuse('OWNER_UNAVAILABLE');
   }
 
   return {
@@ -141,7 +140,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
       let alive: boolean;
       try {
         owner = await directory.sessionOwner(sessionId);
-        if (owner === undefined || owner === deps.self) return refuse(404, 'Session not found');
+        if (owner === undefined || owner === deps.self) return refuse('SESSION_NOT_FOUND');
         alive = await directory.isAlive(owner);
       } catch {
         return unreachable(refuse);
@@ -149,7 +148,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
       if (!alive) {
         // Its owner stopped beating: the session died with it, and the client re-initializes.
         directory.forgetStale('s', sessionId, owner).catch(quietly('forget'));
-        return refuse(404, 'Session not found');
+        return refuse('SESSION_NOT_FOUND');
       }
       if (owners.size >= 10_000) owners.clear();
       owners.set(sessionId, { owner, until: Date.now() + OWNER_CACHE_MS });

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import type { JsonRpcNotification, JsonRpcRequest } from '../../shared/jsonrpc.js';
+import { isObject } from '../../shared/is-object.js';
 
 /**
  * Which in-session POSTs the proxy may answer itself, without the SDK transport (the hot path, see
@@ -89,6 +90,3 @@ function isId(value: unknown): boolean {
   return typeof value === 'string' || Number.isSafeInteger(value);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

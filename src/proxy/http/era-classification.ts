@@ -1,21 +1,16 @@
 import { classifyInboundRequest, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { IncomingMessage } from 'node:http';
-import { UNSUPPORTED_PROTOCOL_VERSION } from '../../relay/eras/protocol.js';
 import { supportedVersions } from '../../relay/eras/supported-versions.js';
-import { errorResponse, type JsonRpcErrorResponse } from '../../shared/jsonrpc.js';
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
+import { headerValue } from './header-value.js';
+import { refusal, type ProxyRefusal } from './refusals.js';
 
 /** Classifies a request into the 2025 era (sessions), the 2026-07-28 era (stateless), or a ladder rejection. */
 export function classifyRequest(req: IncomingMessage, body: unknown): InboundClassificationOutcome {
   return classifyInboundRequest({
     httpMethod: (req.method ?? 'GET').toUpperCase(),
-    protocolVersionHeader: header(req, 'mcp-protocol-version'),
-    mcpMethodHeader: header(req, 'mcp-method'),
-    mcpNameHeader: header(req, 'mcp-name'),
+    protocolVersionHeader: headerValue(req.headers, 'mcp-protocol-version'),
+    mcpMethodHeader: headerValue(req.headers, 'mcp-method'),
+    mcpNameHeader: headerValue(req.headers, 'mcp-name'),
     ...(body !== undefined ? { body } : {}),
   });
 }
@@ -30,7 +25,7 @@ export function echoId(body: unknown): string | number | null {
 export function requestedVersion(req: IncomingMessage, body: unknown): string | undefined {
   const meta = (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
   const fromBody = meta?.['io.modelcontextprotocol/protocolVersion'];
-  return typeof fromBody === 'string' ? fromBody : header(req, 'mcp-protocol-version');
+  return typeof fromBody === 'string' ? fromBody : headerValue(req.headers, 'mcp-protocol-version');
 }
 
 /**
@@ -38,9 +33,6 @@ export function requestedVersion(req: IncomingMessage, body: unknown): string | 
  * does serve. An SDK client negotiating with `versionNegotiation: {mode: 'auto'}` falls back to the
  * 2025 `initialize` handshake when the list has no modern revision.
  */
-export function unsupportedVersionError(id: string | number | null, requested: string | undefined): JsonRpcErrorResponse {
-  return errorResponse(id, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${requested ?? 'unknown'}`, {
-    supported: supportedVersions(false),
-    requested,
-  });
+export function unsupportedVersion(id: string | number | null, requested: string | undefined, modernServed = false): ProxyRefusal {
+  return refusal('ERA_UNSUPPORTED', { detail: requested ?? 'unknown', id, data: { supported: supportedVersions(modernServed), requested } });
 }

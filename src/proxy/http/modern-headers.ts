@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { errorResponse, type JsonRpcErrorResponse, type JsonRpcRequest } from '../../shared/jsonrpc.js';
-
-/** The spec's HeaderMismatch error (2026-07-28, basic/transports/streamable-http § Server Validation). */
-export const HEADER_MISMATCH = -32020;
+import type { JsonRpcRequest } from '../../shared/jsonrpc.js';
+import { headerValue } from './header-value.js';
+import { refusal, type ProxyRefusal } from './refusals.js';
 
 /** The body field the `Mcp-Name` header mirrors, per method. */
 const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
@@ -10,9 +9,7 @@ const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'n
 const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
 function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  const one = Array.isArray(v) ? v[0] : v;
-  return one?.trim();
+  return headerValue(req.headers, name)?.trim();
 }
 
 /** A header value with the spec's Base64 sentinel decoded; undefined when the sentinel is malformed. */
@@ -27,11 +24,11 @@ export function decodeHeaderValue(value: string): string | undefined {
  * The standard-header rung the SDK classifier leaves to the entry: `MCP-Protocol-Version` and
  * `Mcp-Method` must be present on a 2026-07-28 request, and `Mcp-Name` must be present and equal to
  * `params.name`/`params.uri` on tools/call, prompts/get and resources/read. (Value mismatches of the
- * first two are already rejected by `classifyInboundRequest`.) Returns the 400 error, or undefined.
+ * first two are already rejected by `classifyInboundRequest`.) Returns the HEADER_MISMATCH refusal, or undefined.
  */
-export function checkStandardHeaders(req: IncomingMessage, message: JsonRpcRequest): JsonRpcErrorResponse | undefined {
-  const mismatch = (what: string, data: { header: string; body: string }): JsonRpcErrorResponse =>
-    errorResponse(message.id, HEADER_MISMATCH, `Header mismatch: ${what}`, { mismatch: data });
+export function checkStandardHeaders(req: IncomingMessage, message: JsonRpcRequest): ProxyRefusal | undefined {
+  const mismatch = (what: string, data: { header: string; body: string }): ProxyRefusal =>
+    refusal('HEADER_MISMATCH', { detail: what, id: message.id, data: { mismatch: data } });
   if (header(req, 'mcp-protocol-version') === undefined) return mismatch('the required MCP-Protocol-Version header is absent', { header: '(missing)', body: 'protocol version' });
   if (header(req, 'mcp-method') === undefined) return mismatch(`the required Mcp-Method header is absent (body method ${message.method})`, { header: '(missing)', body: message.method });
   const field = NAME_SOURCE[message.method];

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/logger.js';
+import { headerValue } from './header-value.js';
 import { requestOutcome, type MetricsSink } from '../telemetry/metrics-sink.js';
 import type { TraceSink } from '../telemetry/tracing-sink.js';
 
@@ -52,10 +53,9 @@ export function watchRequest(req: IncomingMessage, res: ServerResponse, path: st
     to.metrics?.request(note.rpc ?? req.method ?? 'unknown', outcome, seconds);
     if (to.tracing) {
       const created = res.getHeader('mcp-session-id');
-      const header = (name: string): string | undefined => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
-      const version = header('mcp-protocol-version');
-      const traceparent = header('traceparent');
-      const tracestate = header('tracestate');
+      const version = headerValue(req.headers, 'mcp-protocol-version');
+      const traceparent = headerValue(req.headers, 'traceparent');
+      const tracestate = headerValue(req.headers, 'tracestate');
       const session = note.session ?? (typeof created === 'string' ? created : undefined);
       to.tracing.record({
         startedAt, endedAt: startedAt + seconds * 1000, httpMethod: req.method ?? 'GET', status: res.statusCode, outcome,

@@ -1,11 +1,12 @@
 import type { Logger } from '../../shared/logger.js';
 import { ChildProcess, type ChildOptions } from '../child/child-process.js';
+import { poolPlan } from '../capacity.js';
 
 export interface PrewarmPoolOptions {
   /** How many children to keep spawned and waiting. */
   size: number;
   child: Omit<ChildOptions, 'logger'>;
-  /** Free capacity under --max-sessions for sessions and principals (the pool counts its own children). */
+  /** Free capacity under --max-sessions after sessions and principals (capacity.ts); the pool fits its own children in it. */
   capacityLeft: () => number;
   logger: Logger;
   /** Pause after a waiting child died on its own, so a server that cannot start does not spin. */
@@ -48,9 +49,10 @@ export class PrewarmPool {
   /** Tops the pool up to its size within the capacity left, and ends waiting children beyond it. */
   refill(): void {
     if (this.#closed) return;
-    const free = (): number => this.#opts.capacityLeft() - this.#waiting.size;
-    while (this.#waiting.size > 0 && free() < 0) this.#release();
-    while (this.#waiting.size < this.#opts.size && free() > 0 && this.#refillTimer === undefined) this.#spawn();
+    const plan = poolPlan(this.#opts.capacityLeft(), this.#waiting.size, this.#opts.size);
+    for (let i = 0; i < plan.release; i++) this.#release();
+    if (this.#refillTimer !== undefined) return;
+    for (let i = 0; i < plan.spawn; i++) this.#spawn();
   }
 
   async closeAll(): Promise<void> {

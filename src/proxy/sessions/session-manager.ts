@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../shared/logger.js';
 import type { ChildProcess } from '../child/child-process.js';
+import { Capacity } from '../capacity.js';
+import { Reaper } from '../reaper.js';
 import { Session, type SessionCloseCause, type SessionConfig } from './session.js';
 
 export interface SessionManagerConfig {
   maxSessions: number;
+  /** The count shared with the principal children (capacity.ts); by default the sessions count alone. */
+  capacity?: Capacity;
   /** A session with no client request for this long, and none in flight, is ended. */
   sessionTimeoutMs: number;
   session: SessionConfig;
@@ -13,11 +17,6 @@ export interface SessionManagerConfig {
   takeChild?: () => ChildProcess | undefined;
   /** Told of every session that starts and ends (metrics, the prewarm pool). */
   observe?: (event: 'created' | SessionCloseCause, sessionId: string) => void;
-}
-
-/** How often to look for idle children: a quarter of the timeout, between 50 ms and 5 s. */
-export function reapIntervalMs(sessionTimeoutMs: number): number {
-  return Math.max(50, Math.min(5_000, Math.floor(sessionTimeoutMs / 4)));
 }
 
 /** 192 bits from the CSPRNG, base64url: visible ASCII as the spec requires. */
@@ -29,21 +28,31 @@ export function newSessionId(): string {
 export class SessionManager {
   readonly #sessions = new Map<string, Session>();
   readonly #cfg: SessionManagerConfig;
-  readonly #reaper: NodeJS.Timeout;
+  readonly #capacity: Capacity;
+  readonly #reaper: Reaper<Session>;
 
   constructor(cfg: SessionManagerConfig) {
     this.#cfg = cfg;
-    this.#reaper = setInterval(() => this.reap(), reapIntervalMs(cfg.sessionTimeoutMs));
-    this.#reaper.unref();
+    this.#capacity = cfg.capacity ?? new Capacity(cfg.maxSessions);
+    this.#capacity.count('sessions', () => this.#sessions.size);
+    this.#reaper = new Reaper({
+      items: () => this.#sessions.values(),
+      idleTimeoutMs: cfg.sessionTimeoutMs,
+      now: () => cfg.session.now(),
+      end: (session, idleMs) => {
+        this.#cfg.logger.info('idle session reaped', { session: session.id.slice(0, 8), idleMs });
+        void session.close('session expired after inactivity', 'reaped');
+      },
+    });
   }
 
   get size(): number {
     return this.#sessions.size;
   }
 
-  /** A new session and its child, or undefined when the limit is reached. */
-  create(principal: string | undefined, reserved = 0): Session | undefined {
-    if (this.#sessions.size + reserved >= this.#cfg.maxSessions) return undefined;
+  /** A new session and its child, or undefined when the limit (shared with the principal children) is reached. */
+  create(principal: string | undefined): Session | undefined {
+    if (!this.#capacity.hasRoom) return undefined;
     const session = new Session(newSessionId(), principal, this.#cfg.session, this.#cfg.takeChild?.());
     this.#sessions.set(session.id, session);
     session.onclosed = (s) => {
@@ -63,18 +72,11 @@ export class SessionManager {
   }
 
   reap(now = this.#cfg.session.now()): number {
-    let reaped = 0;
-    for (const session of this.#sessions.values()) {
-      if (session.busy || now - session.lastActivity < this.#cfg.sessionTimeoutMs) continue;
-      reaped += 1;
-      this.#cfg.logger.info('idle session reaped', { session: session.id.slice(0, 8), idleMs: now - session.lastActivity });
-      void session.close('session expired after inactivity', 'reaped');
-    }
-    return reaped;
+    return this.#reaper.reap(now);
   }
 
   async closeAll(reason: string): Promise<void> {
-    clearInterval(this.#reaper);
+    this.#reaper.stop();
     await Promise.all([...this.#sessions.values()].map((s) => s.close(reason, 'shutdown')));
   }
 }

@@ -1,14 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PerRequestHTTPServerTransport, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/server';
-import { errorResponse, isResponse, SERVER_ERROR, type JsonRpcMessage, type JsonRpcRequest } from '../../shared/jsonrpc.js';
+import { isResponse, type JsonRpcMessage, type JsonRpcRequest } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
 import { MODERN_PROTOCOL_VERSION } from '../../relay/eras/protocol.js';
 import type { Exchange } from '../../relay/eras/relay-types.js';
 import { ChildEraCache, type ChildEra } from '../child/child-era-probe.js';
-import { UNSUPPORTED_PROTOCOL_VERSION } from '../../relay/eras/protocol.js';
-import { supportedVersions } from '../../relay/eras/supported-versions.js';
 import { modernErrorStatus } from '../http/modern-error-status.js';
-import { classifyRequest } from '../http/era-classification.js';
+import { classifyRequest, unsupportedVersion } from '../http/era-classification.js';
+import { answerRefusal, refusal } from '../http/refusals.js';
 import type { ModernHandler } from '../server.js';
 import { checkStandardHeaders } from '../http/modern-headers.js';
 import { PrincipalChildren } from './principal-children.js';
@@ -54,14 +53,10 @@ export function createModernHandler(opts: ProxyOptions, modern: ModernHandlerOpt
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>): Promise<void> {
     const route = classifyRequest(req, body);
-    if (route.kind !== 'modern') return sendJson(res, 500, errorResponse(null, SERVER_ERROR, 'Internal error: not a 2026-07-28 request'), headers);
+    if (route.kind !== 'modern') throw refusal('INTERNAL', { detail: 'not a 2026-07-28 request' });
     const id = route.messageKind === 'request' ? (route.message as JsonRpcRequest).id : null;
     const revision = route.classification.revision ?? MODERN_PROTOCOL_VERSION;
-    if (revision !== MODERN_PROTOCOL_VERSION) {
-      return sendJson(res, 400, errorResponse(id, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${revision}`, {
-        supported: supportedVersions(true), requested: revision,
-      }), headers);
-    }
+    if (revision !== MODERN_PROTOCOL_VERSION) throw unsupportedVersion(id, revision, true);
     if (route.messageKind !== 'request') {
       log.debug('2026-07-28 notification accepted and dropped', { method: route.message.method });
       res.writeHead(202, headers);
@@ -70,11 +65,11 @@ export function createModernHandler(opts: ProxyOptions, modern: ModernHandlerOpt
     }
     const message = route.message as JsonRpcRequest;
     const mismatch = checkStandardHeaders(req, message);
-    if (mismatch) return sendJson(res, 400, mismatch, headers);
+    if (mismatch) throw mismatch;
     const child = await children.get(principal);
     if (!child) {
       log.warn('limit reached for stateless children', { maxSessions: opts.maxSessions });
-      return sendJson(res, 503, errorResponse(message.id, SERVER_ERROR, `Too many sessions: the limit of ${opts.maxSessions} is reached; retry later`), { ...headers, 'Retry-After': '5' });
+      throw refusal('SESSION_LIMIT', { detail: opts.maxSessions, id: message.id });
     }
     const transport = new PerRequestHTTPServerTransport({ classification: route.classification, responseMode: 'auto', keepAliveMs: modern.keepAliveMs ?? 15_000 });
     // Related messages first make the transport stream (SSE, status 200 already sent); until then the
@@ -109,7 +104,7 @@ export function createModernHandler(opts: ProxyOptions, modern: ModernHandlerOpt
       response = await transport.handleMessage(message as JSONRPCRequest, { request: toBodylessRequest(req) });
     } catch (error) {
       log.debug('exchange closed before a response', { error });
-      if (!res.headersSent && !res.destroyed) sendJson(res, 499, errorResponse(message.id, SERVER_ERROR, 'Request closed'), headers);
+      if (!res.headersSent && !res.destroyed) answerRefusal(res, refusal('REQUEST_CLOSED', { id: message.id }), headers);
       return;
     }
     await writeWebResponse(response, res, headers);
@@ -125,6 +120,7 @@ export function createModernHandler(opts: ProxyOptions, modern: ModernHandlerOpt
     get busyCount() {
       return children.busyCount;
     },
+    capacity: children.capacity,
     closeAll: (reason) => children.closeAll(reason),
   };
 }

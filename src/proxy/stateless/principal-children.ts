@@ -1,7 +1,8 @@
 import type { Logger } from '../../shared/logger.js';
 import type { ChildEra } from '../child/child-era-probe.js';
 import { PrincipalChild, type PrincipalChildConfig } from './principal-child.js';
-import { reapIntervalMs } from '../sessions/session-manager.js';
+import { Capacity } from '../capacity.js';
+import { Reaper } from '../reaper.js';
 
 export interface PrincipalChildrenConfig extends PrincipalChildConfig {
   maxSessions: number;
@@ -15,20 +16,30 @@ export interface PrincipalChildrenConfig extends PrincipalChildConfig {
 /**
  * Children for stateless (2026-07-28) traffic: one per principal (all anonymous callers share one),
  * started on first use, reused, reaped when idle, and counted against `maxSessions` together with the
- * 2025-era sessions (`reserved`).
+ * 2025-era sessions in one Capacity (capacity.ts), which the server shares with its session manager.
  */
 export class PrincipalChildren {
   readonly #children = new Map<string | undefined, PrincipalChild>();
   readonly #starting = new Map<string | undefined, Promise<PrincipalChild | undefined>>();
   readonly #cfg: PrincipalChildrenConfig;
-  readonly #reaper: NodeJS.Timeout;
-  #reserved: () => number = () => 0;
+  readonly #reaper: Reaper<PrincipalChild>;
+  /** Sessions + principal children under --max-sessions; the server counts its sessions here too. */
+  readonly capacity: Capacity;
   #closed = false;
 
   constructor(cfg: PrincipalChildrenConfig) {
     this.#cfg = cfg;
-    this.#reaper = setInterval(() => this.reap(), reapIntervalMs(cfg.sessionTimeoutMs));
-    this.#reaper.unref();
+    this.capacity = new Capacity(cfg.maxSessions);
+    this.capacity.count('principals', () => this.size);
+    this.#reaper = new Reaper({
+      items: () => this.#children.values(),
+      idleTimeoutMs: cfg.sessionTimeoutMs,
+      now: () => cfg.now(),
+      end: (child, idleMs) => {
+        this.#cfg.logger.info('idle principal child reaped', { pid: child.pid, idleMs });
+        void child.close('principal child expired after inactivity');
+      },
+    });
   }
 
   /** Children with a request in flight: what a drain waits for (an idle principal holds no work). */
@@ -42,9 +53,9 @@ export class PrincipalChildren {
     return this.#children.size + this.#starting.size;
   }
 
-  /** Counts other capacity users (the 2025-era sessions) against the same limit. */
-  countAlso(reserved: () => number): void {
-    this.#reserved = reserved;
+  /** Counts the 2025-era sessions against the same limit (startProxy does so through `capacity`). */
+  countAlso(sessions: () => number): void {
+    this.capacity.count('sessions', sessions);
   }
 
   /** The principal's child, started on first use; undefined when the limit is reached or closing. */
@@ -53,7 +64,7 @@ export class PrincipalChildren {
     if (existing && !existing.closed) return Promise.resolve(existing);
     const starting = this.#starting.get(principal);
     if (starting) return starting;
-    if (this.#closed || this.size + this.#reserved() >= this.#cfg.maxSessions) return Promise.resolve(undefined);
+    if (this.#closed || !this.capacity.hasRoom) return Promise.resolve(undefined);
     const start = this.#cfg.era().finally(() => this.#starting.delete(principal)).then((era) => {
       if (this.#closed) return undefined;
       const child = new PrincipalChild(principal, era, this.#cfg);
@@ -69,19 +80,12 @@ export class PrincipalChildren {
   }
 
   reap(now = this.#cfg.now()): number {
-    let reaped = 0;
-    for (const child of this.#children.values()) {
-      if (child.busy || now - child.lastActivity < this.#cfg.sessionTimeoutMs) continue;
-      reaped += 1;
-      this.#cfg.logger.info('idle principal child reaped', { pid: child.pid, idleMs: now - child.lastActivity });
-      void child.close('principal child expired after inactivity');
-    }
-    return reaped;
+    return this.#reaper.reap(now);
   }
 
   async closeAll(reason: string): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#reaper);
+    this.#reaper.stop();
     await Promise.all([...this.#starting.values()]);
     await Promise.all([...this.#children.values()].map((c) => c.close(reason)));
   }

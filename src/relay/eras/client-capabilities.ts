@@ -1,4 +1,5 @@
-import { isObject, type JsonObject } from './protocol.js';
+import { type JsonObject } from './protocol.js';
+import { isObject } from '../../shared/is-object.js';
 
 /**
  * The client capabilities the era adapter declares when it initialises a 2025-era child: everything

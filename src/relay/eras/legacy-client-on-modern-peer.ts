@@ -1,5 +1,6 @@
 import { errorResponse, INTERNAL_ERROR, INVALID_PARAMS, isRequest, isResponse, METHOD_NOT_FOUND, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc.js';
-import { isObject, metaOf, MODERN_PROTOCOL_VERSION, SUBSCRIPTION_ID_KEY, withEnvelope, type Envelope, type JsonObject } from './protocol.js';
+import { isObject } from '../../shared/is-object.js';
+import { metaOf, MODERN_PROTOCOL_VERSION, SUBSCRIPTION_ID_KEY, withEnvelope, type Envelope, type JsonObject } from './protocol.js';
 import { ListenChain } from './listen-chain.js';
 import { initializeFromDiscover } from './results.js';
 import type { Link } from '../link.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { errorResponse, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcResponse } from '../../shared/jsonrpc.js';
 import { Mux } from '../mux.js';
 import { ADAPTER_CLIENT_CAPABILITIES, capabilityNames, missingCapabilities, requiredCapabilities } from './client-capabilities.js';
-import { isObject, MODERN_PROTOCOL_VERSION, readEnvelope, type Envelope, type JsonObject } from './protocol.js';
+import { MODERN_PROTOCOL_VERSION, readEnvelope, type Envelope, type JsonObject } from './protocol.js';
 import { InternalRequests } from './internal-requests.js';
 import { ListenBridge } from './subscriptions.js';
 import { routeLog } from './log-routing.js';
@@ -10,6 +10,7 @@ import type { Call, Exchange, JsonRpcRequest, ModernRelay, RelayOptions } from '
 import { isRemovedMethod } from './removed-methods.js';
 import { completeResult, discoverFromInitialize, inputRequestOf, inputRequiredResult, MRTR_METHODS, SERVER_REQUEST_CAPABILITY } from './results.js';
 import { unknownResourceError } from './unknown-resource.js';
+import { isObject } from '../../shared/is-object.js';
 
 export interface LegacyChildRelayOptions extends RelayOptions {
   /** The 2025-era revision offered to the child in `initialize` (default 2025-11-25). */

@@ -1,7 +1,8 @@
 import { errorResponse, METHOD_NOT_FOUND, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcResponse } from '../../shared/jsonrpc.js';
+import { isObject } from '../../shared/is-object.js';
 import { Mux, type Call } from '../mux.js';
 import { routeLog } from './log-routing.js';
-import { isObject, SUBSCRIPTION_ID_KEY, type JsonObject } from './protocol.js';
+import { SUBSCRIPTION_ID_KEY, type JsonObject } from './protocol.js';
 import { withCacheHints } from './results.js';
 import type { Exchange, JsonRpcRequest, ModernRelay, RelayOptions } from './relay-types.js';
 

@@ -1,5 +1,6 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/client';
 import type { JsonRpcMessage, JsonRpcRequest } from '../../shared/jsonrpc.js';
+import { isObject } from '../../shared/is-object.js';
 
 /** The stateless revision; the only modern one this project speaks. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
@@ -33,10 +34,6 @@ export interface Envelope {
   clientInfo?: JsonObject;
   clientCapabilities: JsonObject;
   logLevel?: string;
-}
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function metaOf(params: unknown): JsonObject | undefined {

@@ -8,7 +8,7 @@ import type { Exchange } from '../mux.js';
 export interface RelayOptions {
   /** The 2025-era or modern peer (a child process, a remote); its owner feeds what it writes to `fromPeer`. */
   peer: Link<never>;
-  /** A request the peer has not answered in this long fails with -32001 (progress resets it). */
+  /** A request the peer has not answered in this long fails with REQUEST_TIMEOUT, -32010 (progress resets it). */
   requestTimeoutMs: number;
   /** How long a call waiting for the client's `input_required` retry is kept (default: requestTimeoutMs). */
   inputTimeoutMs?: number;

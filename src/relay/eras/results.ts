@@ -1,5 +1,6 @@
-import { isObject, MODERN_PROTOCOL_VERSION, SERVER_INFO_KEY, SUBSCRIPTION_ID_KEY, type JsonObject } from './protocol.js';
+import { MODERN_PROTOCOL_VERSION, SERVER_INFO_KEY, SUBSCRIPTION_ID_KEY, type JsonObject } from './protocol.js';
 import type { JsonRpcId, JsonRpcNotification } from '../../shared/jsonrpc.js';
+import { isObject } from '../../shared/is-object.js';
 
 /** Requests that may be answered with an `input_required` result (spec: basic/patterns/mrtr). */
 export const MRTR_METHODS: readonly string[] = ['tools/call', 'prompts/get', 'resources/read'];

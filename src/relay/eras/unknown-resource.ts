@@ -1,5 +1,6 @@
 import { INVALID_PARAMS } from '../../shared/jsonrpc.js';
-import { isObject } from './protocol.js';
+import { isObject } from '../../shared/is-object.js';
+
 
 /** The 2025 revisions' "Resource not found" code; 2026-07-28 answers an unknown resource with -32602. */
 export const RESOURCE_NOT_FOUND_2025 = -32002;

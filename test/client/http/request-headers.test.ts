@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildStaticHeaders, expandEnvVars, parseHeaderFlag, withHeaders } from '../../../src/client/http/request-headers.js';
-import type { FetchLike } from '../../../src/client/http/fetch-types.js';
+import type { FetchLike } from '../../../src/shared/fetch-like.js';
 
 describe('request headers', () => {
   it('expands ${VAR} from the environment', () => {

@@ -7,7 +7,7 @@
 import { fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeRemote } from '../../../src/client/remote/remote-era-probe.js';
-import type { FetchLike } from '../../../src/client/http/fetch-types.js';
+import type { FetchLike } from '../../../src/shared/fetch-like.js';
 import { startTestServer } from '../../helpers/client-test-server.js';
 import { startModernProxy } from '../../helpers/modern-harness.js';
 import { startModernHttpRemote, type LegacyAnswer } from '../../helpers/modern-http-remote.js';

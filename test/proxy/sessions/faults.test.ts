@@ -71,7 +71,7 @@ describe('child faults', () => {
     proxy = await startTestProxy({ requestTimeoutMs: 300 });
     const sid = await openSession(proxy.url);
     const answer = await call(proxy.url, sid, 11, 'hang');
-    expect(answer.error).toMatchObject({ code: -32001 });
+    expect(answer.error).toMatchObject({ code: -32010 });
     expect((answer.error as { message: string }).message).toMatch(/did not answer within 0.3s/);
     expect(await waitFor(() => proxy!.lines.some((l) => l.includes('cancelled request 11')))).toBe(true);
     expect(JSON.stringify(await call(proxy.url, sid, 12, 'echo', { message: 'next' }))).toContain('echo: next');
@@ -97,7 +97,7 @@ describe('child faults', () => {
     proxy = await startTestProxy({ maxLineBytes: 4_096, requestTimeoutMs: 500 });
     const sid = await openSession(proxy.url);
     const answer = await call(proxy.url, sid, 1, 'big', { bytes: 10_000 });
-    expect(answer.error).toMatchObject({ code: -32001 });
+    expect(answer.error).toMatchObject({ code: -32010 });
     expect(proxy.lines.some((l) => l.includes('over the size cap'))).toBe(true);
     expect(JSON.stringify(await call(proxy.url, sid, 2, 'echo', { message: 'ok' }))).toContain('echo: ok');
   });

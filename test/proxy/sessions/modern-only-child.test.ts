@@ -120,13 +120,13 @@ describe('2025-era client, modern-only child: faults', () => {
     expect(await waitFor(() => [...pids].every((pid) => !alive(pid)), 5_000)).toBe(true);
   });
 
-  it('applies the request timeout to an adapted request (-32001), and the session stays usable', { timeout: 60_000 }, async () => {
+  it('applies the request timeout to an adapted request (-32010), and the session stays usable', { timeout: 60_000 }, async () => {
     // A 2 s timeout against a 60 s call: the timeout, not the answer, ends it, with a wide margin either way.
     proxy = await startModernProxy('modern', { child: childOf([MODERN_FIXTURE, '--legacy', 'reject']), requestTimeoutMs: 2_000 });
     const client = await connectLegacy(proxy);
     pids.add(await pidOf(client));
     const started = Date.now();
-    await expect(client.callTool({ name: 'progress', arguments: { steps: 1, delayMs: 60_000 } }, { timeout: 120_000 })).rejects.toMatchObject({ code: -32001 });
+    await expect(client.callTool({ name: 'progress', arguments: { steps: 1, delayMs: 60_000 } }, { timeout: 120_000 })).rejects.toMatchObject({ code: -32010 });
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'after' } }))).toBe('echo: after');
     await client.close();

@@ -106,9 +106,9 @@ describe('2026-07-28 edge: faults never hang', () => {
     expect(await proxy.modern.childEra()).toBe('legacy');
   });
 
-  it('times a silent request out with -32001 and keeps serving', async () => {
+  it('times a silent request out with -32010 and keeps serving', async () => {
     const res = await final(await post(proxy.url, request('tools/call', { name: 'hang', arguments: {} })));
-    expect(res.error?.code).toBe(-32001);
+    expect(res.error?.code).toBe(-32010);
     const after = await final(await post(proxy.url, request('tools/call', { name: 'echo', arguments: { message: 'still here' } })));
     expect(after.result?.content).toEqual([{ type: 'text', text: 'echo: still here' }]);
   });
