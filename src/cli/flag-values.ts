@@ -9,10 +9,9 @@ export type Env = Readonly<Record<string, string | undefined>>;
  */
 export function flagOrEnvBoolean(variable: string, flag: boolean | undefined, raw: string | undefined): boolean {
   if (flag !== undefined) return flag;
-  if (raw === undefined) return false;
-  const v = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  if (raw === undefined || raw.trim() === '') return false;
+  const value = parseBooleanWord(raw);
+  if (value !== undefined) return value;
   throw new ClientError('CONFIG_INVALID', `${variable} must be one of 1/0, true/false, yes/no, on/off, got ${JSON.stringify(raw)}`);
 }
 

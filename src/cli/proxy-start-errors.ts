@@ -1,10 +1,5 @@
-import { describeError, isProxyError } from '../shared/errors.js';
+import { describeError, errnoOf, isProxyError } from '../shared/errors.js';
 import type { ProxyCliOptions } from './proxy-args.js';
-
-function errnoOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
 
 /** The one line (and fields) an operator sees when the proxy cannot start; the advice is decided here. */
 export function describeProxyStartError(error: unknown, cli: Pick<ProxyCliOptions, 'host' | 'port'>): { message: string; fields: Record<string, unknown> } {

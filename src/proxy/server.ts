@@ -51,6 +51,8 @@ export interface RunningProxy {
 }
 
 const ANONYMOUS = undefined;
+/** The note of a request nobody watches; only written to behind `note.enabled`. */
+const UNWATCHED: RequestNote = Object.freeze({ enabled: false });
 
 /** What traces show of a principal: 16 hex digits of its SHA-256, so a trace never carries an identity or token. */
 function principalFingerprint(principal: string): string {
@@ -218,7 +220,8 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
     const debug = log.enabled('debug');
-    const note: RequestNote = { enabled: path === opts.endpoint && (debug || metrics !== undefined || tracing !== undefined) };
+    // Nothing is allocated per request unless a debug log, metrics or traces want to know about it.
+    const note: RequestNote = path === opts.endpoint && (debug || metrics !== undefined || tracing !== undefined) ? { enabled: true } : UNWATCHED;
     if (note.enabled) watchRequest(req, res, path ?? '/', note, { ...(debug ? { log } : {}), ...(metrics ? { metrics } : {}), ...(tracing ? { tracing } : {}) });
     try {
       if (path === opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {

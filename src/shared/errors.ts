@@ -137,6 +137,16 @@ export function typedCause(error: unknown): ClientError | OAuthFlowError | undef
   return undefined;
 }
 
+/** The Node errno code (ENOENT, EADDRINUSE, …) of an error or of one of its causes. */
+export function errnoOf(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && depth < 4; depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** A one-line description of any thrown value, for user-facing messages. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

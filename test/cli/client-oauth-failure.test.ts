@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asOAuthFailure } from '../../src/cli/client-oauth.js';
+import { asOAuthFailure } from '../../src/cli/client-oauth-run.js';
 import { ClientError, OAuthFlowError } from '../../src/shared/errors.js';
 
 describe('asOAuthFailure (the OAuth layer\'s boundary in the CLI)', () => {

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOAuthFetch, registerOAuthOptions, resolveOAuthCliOptions, runOAuthCommand, type OAuthDeps, type OAuthRawFlags } from '../../src/cli/client-oauth.js';
+import { registerOAuthOptions, resolveOAuthCliOptions, type OAuthRawFlags } from '../../src/cli/client-oauth.js';
+import { createOAuthFetch, runOAuthCommand, type OAuthDeps } from '../../src/cli/client-oauth-run.js';
 import { isClientError } from '../../src/shared/errors.js';
 import { createHeadlessBrowser } from '../helpers/oauth-browser.js';
 import { callTool, startOAuthFixture, type OAuthFixture } from '../helpers/oauth-fixture.js';

@@ -4,7 +4,8 @@ import type { NpxInvocation } from './npx-command.js';
 /**
  * Run inside `npm exec`, where npm has put the installed packages' `.bin` folders first on PATH: find the
  * bin npx would run (the one named, else the package's only bin, else the bin named after the package)
- * and print its path as JSON. Plain CommonJS-free code for `node -e`.
+ * and print its path as JSON. CommonJS source for `node -e`: it runs in that separate process, so the
+ * process.env and process.exit in it are the finder's own, not the proxy's.
  */
 const FIND_BIN = `
 const fs = require('node:fs'), path = require('node:path');

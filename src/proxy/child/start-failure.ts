@@ -1,3 +1,4 @@
+import { errnoOf } from '../../shared/errors.js';
 import type { ChildExit } from './child-process.js';
 
 /** What the start-up check saw of the trial child, with the command it ran. */
@@ -15,15 +16,6 @@ const ERRNO_MEANING: Record<string, string> = {
   ENOTDIR: 'is not a directory path',
   EISDIR: 'is a directory',
 };
-
-function errnoOf(error: unknown): string | undefined {
-  for (let e = error, depth = 0; e && depth < 4; depth += 1) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 /**
  * One line that tells an operator why the server command cannot serve sessions: the command, the errno
