@@ -5,10 +5,10 @@
  *
  * The rule: adapt only when the remote does not speak the local client's era.
  *   - local 2026-07-28 client: ask the remote `server/discover`; a modern answer → pass through,
- *     anything else → the remote is 2025-era and `LegacyChildRelay` adapts.
+ *     anything else → the remote is 2025-era and `ModernClientOnLegacyPeer` adapts.
  *   - local 2025 client: ask whether the remote still serves 2025 requests (a session-less,
  *     envelope-less `ping`); only a modern-only remote (-32022 naming no 2025 revision) is adapted,
- *     through `LegacyClientAdapter`. A dual-era remote (mcp-proxy itself) keeps its 2025 sessions.
+ *     through `LegacyClientOnModernPeer`. A dual-era remote (mcp-proxy itself) keeps its 2025 sessions.
  */
 
 import type { JsonRpcMessage } from '../../shared/jsonrpc.js';
@@ -23,9 +23,9 @@ export type Route =
   | 'legacy'
   /** 2026-07-28 client, modern remote: stateless pass-through (modern-bridge.ts). */
   | 'modern'
-  /** 2026-07-28 client, 2025-era remote: LegacyChildRelay in front of the session bridge. */
+  /** 2026-07-28 client, 2025-era remote: ModernClientOnLegacyPeer in front of the session bridge. */
   | 'modern-on-legacy'
-  /** 2025 client, modern-only remote: LegacyClientAdapter in front of the stateless remote. */
+  /** 2025 client, modern-only remote: LegacyClientOnModernPeer in front of the stateless remote. */
   | 'legacy-on-modern';
 
 export type RemoteProbe = 'discover' | 'serves-legacy';

@@ -1,5 +1,5 @@
 /**
- * A 2026-07-28 local client on a 2025-era remote. The shared `LegacyChildRelay` (the proxy's adapter
+ * A 2026-07-28 local client on a 2025-era remote. The shared `ModernClientOnLegacyPeer` (the proxy's adapter
  * for a 2025-era child) performs the handshake, answers `server/discover`, adds `resultType`, maps
  * `subscriptions/listen` to `resources/subscribe`, and turns the remote's sampling/elicitation/roots
  * requests into `input_required` results. Envelope keys are taken out of `_meta` on the way (a dual-era
@@ -10,7 +10,7 @@
 
 import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { withoutEnvelope } from '../../relay/eras/protocol.js';
-import { LegacyChildRelay } from '../../relay/eras/modern-client-on-legacy-peer.js';
+import { ModernClientOnLegacyPeer } from '../../relay/eras/modern-client-on-legacy-peer.js';
 import type { Link } from '../../relay/link.js';
 import { isNotification, isRequest, isResponse, SERVER_ERROR, type JsonRpcMessage } from '../../shared/jsonrpc.js';
 import { silentLogger } from '../../shared/logger.js';
@@ -36,7 +36,7 @@ export function runRelayedBridge(options: BridgeOptions): Promise<BridgeExit> {
 
   const inner: MemoryLocal = new MemoryLocal((m) => relay.fromPeer(m));
   const peer: Link = { send: (m) => inner.emit(withoutEnvelope(m)), close: () => inner.close() };
-  const relay = new LegacyChildRelay({ peer, requestTimeoutMs: NO_RELAY_TIMEOUT_MS, inputTimeoutMs: INPUT_TIMEOUT_MS, logger: log });
+  const relay = new ModernClientOnLegacyPeer({ peer, requestTimeoutMs: NO_RELAY_TIMEOUT_MS, inputTimeoutMs: INPUT_TIMEOUT_MS, logger: log });
 
   local.onmessage = (message) => {
     const m = message as JsonRpcMessage;

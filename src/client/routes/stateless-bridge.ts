@@ -3,13 +3,13 @@
  * shapes:
  *   - `modern`: the local client speaks 2026-07-28 too, so its messages pass straight through (ids,
  *     envelope and `_meta` untouched; `notifications/cancelled` aborts the request's POST);
- *   - `legacy-on-modern`: a 2025 local client, adapted by the shared `LegacyClientAdapter` (the same
+ *   - `legacy-on-modern`: a 2025 local client, adapted by the shared `LegacyClientOnModernPeer` (the same
  *     one mcp-proxy uses for a 2025 session on a modern-only child).
  * Both end when stdin closes (resolve) or the remote stays unreachable for the budget (reject).
  */
 
 import type { JSONRPCMessage } from '@modelcontextprotocol/client';
-import { LegacyClientAdapter } from '../../relay/eras/legacy-client-on-modern-peer.js';
+import { LegacyClientOnModernPeer } from '../../relay/eras/legacy-client-on-modern-peer.js';
 import { LEGACY_PROTOCOL_VERSIONS } from '../../relay/eras/protocol.js';
 import type { ClientError } from '../../shared/errors.js';
 import { isNotification, isRequest, SERVER_ERROR, type JsonRpcMessage } from '../../shared/jsonrpc.js';
@@ -96,7 +96,7 @@ export function runModernBridge(options: StatelessBridgeOptions): Promise<Bridge
 /** 2025 local client, modern-only remote: the shared adapter in between. */
 export function runLegacyOnModernBridge(options: StatelessBridgeOptions): Promise<BridgeExit> {
   return runStateless(options, (toRemote, toLocal) => {
-    const adapter = new LegacyClientAdapter({ peer: { send: toRemote, close: () => undefined }, legacyVersions: LEGACY_PROTOCOL_VERSIONS });
+    const adapter = new LegacyClientOnModernPeer({ peer: { send: toRemote, close: () => undefined }, legacyVersions: LEGACY_PROTOCOL_VERSIONS });
     adapter.onmessage = toLocal;
     return {
       fromLocal: (m) => adapter.send(m),

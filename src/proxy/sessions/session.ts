@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebStandardStreamableHTTPServerTransport, type JSONRPCMessage } from '@modelcontextprotocol/server';
-import { LegacyClientAdapter } from '../../relay/eras/legacy-client-on-modern-peer.js';
+import { LegacyClientOnModernPeer } from '../../relay/eras/legacy-client-on-modern-peer.js';
 import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, isResponse, REQUEST_TIMEOUT, SERVER_ERROR, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Link } from '../../relay/link.js';
@@ -30,7 +30,7 @@ export interface SessionConfig {
  * One 2025-era MCP session: one SDK Streamable HTTP server transport toward the client (the edge) and
  * one peer link, at first the child process itself, with a transparent JSON-RPC relay between them.
  * A child that answers the `initialize` as a modern-only server (`isModernOnlyRejection`) switches the
- * session to *adapted* mode: the peer link becomes a `LegacyClientAdapter` wrapping the child, whose
+ * session to *adapted* mode: the peer link becomes a `LegacyClientOnModernPeer` wrapping the child, whose
  * output toward the client takes the same routing (`#toClient`) as a relayed child message.
  *
  * The hot path, a POST of an established session that the SDK transport would accept unchanged, does
@@ -61,7 +61,7 @@ export class Session {
   /** The client's `initialize`, kept until the child answers it (the adapter replays it). */
   #initialize: JsonRpcRequest | undefined;
   /** Set once the child turned out to be modern-only; undefined on the (unchanged) relay path. */
-  #adapter: LegacyClientAdapter | undefined;
+  #adapter: LegacyClientOnModernPeer | undefined;
   /** The protocol version the child agreed to in its initialize result. */
   protocolVersion: string | undefined;
   #closed = false;
@@ -243,7 +243,7 @@ export class Session {
    */
   #adapt(initialize: JsonRpcRequest): void {
     this.#log.info('the MCP server speaks only 2026-07-28: this session goes through the era adapter');
-    const adapter = new LegacyClientAdapter({ peer: this.#child, legacyVersions: LEGACY_PROTOCOL_VERSIONS });
+    const adapter = new LegacyClientOnModernPeer({ peer: this.#child, legacyVersions: LEGACY_PROTOCOL_VERSIONS });
     adapter.onmessage = (m) => this.#toClient(m);
     this.#adapter = adapter;
     this.#peer = adapter;

@@ -1,7 +1,7 @@
 import { INTERNAL_ERROR, type JsonRpcRequest } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
-import { LegacyChildRelay } from '../../relay/eras/modern-client-on-legacy-peer.js';
-import { ModernChildRelay } from '../../relay/eras/modern-passthrough.js';
+import { ModernClientOnLegacyPeer } from '../../relay/eras/modern-client-on-legacy-peer.js';
+import { ModernPassthrough } from '../../relay/eras/modern-passthrough.js';
 import type { Exchange, ModernRelay } from '../../relay/eras/relay-types.js';
 import { supportedVersions } from '../../relay/eras/supported-versions.js';
 import { describeExit, exitErrorData } from '../child/child-exit.js';
@@ -39,7 +39,7 @@ export class PrincipalChild {
     this.#log = cfg.logger.child({ principalChild: principal === undefined ? 'anonymous' : 'authenticated', era });
     this.#child = new ChildProcess({ ...cfg.child, logger: this.#log });
     const relayOpts = { peer: this.#child, requestTimeoutMs: cfg.requestTimeoutMs, logger: this.#log, supportedVersions: supportedVersions(true) };
-    this.#relay = era === 'modern' ? new ModernChildRelay(relayOpts) : new LegacyChildRelay(relayOpts);
+    this.#relay = era === 'modern' ? new ModernPassthrough(relayOpts) : new ModernClientOnLegacyPeer(relayOpts);
     this.#child.onmessage = (m) => {
       this.lastActivity = cfg.now();
       this.#relay.fromPeer(m);

@@ -6,7 +6,7 @@ import { initializeFromDiscover } from './results.js';
 import type { Link } from '../link.js';
 import { Mux, type Call, type Exchange } from '../mux.js';
 
-export interface LegacyClientAdapterOptions {
+export interface LegacyClientOnModernPeerOptions {
   /** The modern (2026-07-28) peer; its owner feeds what it writes to `fromPeer`. */
   peer: Link<never>;
   /** The 2025 revisions this side offers, newest first. */
@@ -35,10 +35,10 @@ interface Pending extends Exchange {
  * Transport-free, and itself a `Link` for the 2025 edge: the edge sends the client's messages with
  * `send` and takes the translated ones from `onmessage`, exactly as it would talk to a 2025 peer.
  */
-export class LegacyClientAdapter implements Link {
+export class LegacyClientOnModernPeer implements Link {
   /** Messages for the 2025-era client. */
   onmessage?: (message: JsonRpcMessage) => void;
-  readonly #opts: LegacyClientAdapterOptions;
+  readonly #opts: LegacyClientOnModernPeerOptions;
   readonly #peer: Link<never>;
   /** The requests on the peer hop (ids and progress tokens remapped; no timers: the 2025 edge times out). */
   readonly #mux: Mux<Pending>;
@@ -51,7 +51,7 @@ export class LegacyClientAdapter implements Link {
   readonly #listens: ListenChain;
   #seq = 0;
 
-  constructor(opts: LegacyClientAdapterOptions) {
+  constructor(opts: LegacyClientOnModernPeerOptions) {
     this.#opts = opts;
     const peer = opts.peer;
     this.#peer = peer;

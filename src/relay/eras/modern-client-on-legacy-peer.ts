@@ -12,7 +12,7 @@ import { completeResult, discoverFromInitialize, inputRequestOf, inputRequiredRe
 import { unknownResourceError } from './unknown-resource.js';
 import { isObject } from '../../shared/is-object.js';
 
-export interface LegacyChildRelayOptions extends RelayOptions {
+export interface ModernClientOnLegacyPeerOptions extends RelayOptions {
   /** The 2025-era revision offered to the child in `initialize` (default 2025-11-25). */
   legacyVersion?: string;
   /**
@@ -58,8 +58,8 @@ interface Pending {
  * requests during a call into one `input_required` result per round (with a fresh `requestState`
  * each round) whose retry answers the child's still-waiting requests. Everything else is forwarded.
  */
-export class LegacyChildRelay implements ModernRelay {
-  readonly #opts: LegacyChildRelayOptions;
+export class ModernClientOnLegacyPeer implements ModernRelay {
+  readonly #opts: ModernClientOnLegacyPeerOptions;
   readonly #mux: Mux;
   #closed = false;
   readonly #legacyVersion: string;
@@ -73,7 +73,7 @@ export class LegacyChildRelay implements ModernRelay {
   readonly #byState = new Map<string, Call>();
   readonly #listens: ListenBridge;
 
-  constructor(opts: LegacyChildRelayOptions) {
+  constructor(opts: ModernClientOnLegacyPeerOptions) {
     this.#opts = opts;
     this.#mux = new Mux({
       peer: opts.peer, idPrefix: 'l', requestTimeoutMs: opts.requestTimeoutMs,

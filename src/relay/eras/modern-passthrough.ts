@@ -12,7 +12,7 @@ import type { Exchange, JsonRpcRequest, ModernRelay, RelayOptions } from './rela
  * streams by the subscription id the peer stamps (the mux's id for the listen request), rewritten to
  * the client's, and gives `server/discover` the endpoint's versions and valid cache hints.
  */
-export class ModernChildRelay implements ModernRelay {
+export class ModernPassthrough implements ModernRelay {
   readonly #opts: RelayOptions;
   readonly #mux: Mux;
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChildProcess } from '../../../src/proxy/child/child-process.js';
-import { LegacyClientAdapter } from '../../../src/relay/eras/legacy-client-on-modern-peer.js';
+import { LegacyClientOnModernPeer } from '../../../src/relay/eras/legacy-client-on-modern-peer.js';
 import type { JsonRpcMessage } from '../../../src/shared/jsonrpc.js';
 import { MODERN_FIXTURE } from '../../helpers/modern-harness.js';
 import { alive, memoryLogger, waitFor } from '../../helpers/proxy-harness.js';
@@ -15,11 +15,11 @@ afterEach(async () => {
 });
 
 /** A 2025-era "client" (this test) talking through the adapter to the real modern fixture over stdio. */
-function setup(): { adapter: LegacyClientAdapter; got: JsonRpcMessage[]; next: (pred: (m: JsonRpcMessage) => boolean) => Promise<JsonRpcMessage> } {
+function setup(): { adapter: LegacyClientOnModernPeer; got: JsonRpcMessage[]; next: (pred: (m: JsonRpcMessage) => boolean) => Promise<JsonRpcMessage> } {
   const child = new ChildProcess({ command: process.execPath, args: [MODERN_FIXTURE], env: {}, passEnv: true, baseEnv: process.env, shell: false, maxLineBytes: 1 << 20, killGraceMs: 1_000, logger: memoryLogger().logger });
   children.push(child);
   const got: JsonRpcMessage[] = [];
-  const adapter = new LegacyClientAdapter({ peer: child, legacyVersions: ['2025-11-25', '2025-06-18'] });
+  const adapter = new LegacyClientOnModernPeer({ peer: child, legacyVersions: ['2025-11-25', '2025-06-18'] });
   adapter.onmessage = (m) => got.push(m);
   child.onmessage = (m) => adapter.fromPeer(m);
   const next = async (pred: (m: JsonRpcMessage) => boolean): Promise<JsonRpcMessage> => {
@@ -29,7 +29,7 @@ function setup(): { adapter: LegacyClientAdapter; got: JsonRpcMessage[]; next: (
   return { adapter, got, next };
 }
 
-describe('LegacyClientAdapter: a 2025-era client on a modern peer (real modern fixture)', () => {
+describe('LegacyClientOnModernPeer: a 2025-era client on a modern peer (real modern fixture)', () => {
   it('answers initialize from server/discover, relays calls, fulfils input_required with a real request, maps subscribe onto listen', async () => {
     const { adapter, next } = setup();
     adapter.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: { sampling: {} }, clientInfo: { name: 'old', version: '1' } } });

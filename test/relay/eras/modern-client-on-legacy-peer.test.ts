@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonRpcMessage, JsonRpcRequest } from '../../../src/shared/jsonrpc.js';
 import { ADAPTER_CLIENT_CAPABILITIES } from '../../../src/relay/eras/client-capabilities.js';
-import { LegacyChildRelay } from '../../../src/relay/eras/modern-client-on-legacy-peer.js';
-import { ModernChildRelay } from '../../../src/relay/eras/modern-passthrough.js';
+import { ModernClientOnLegacyPeer } from '../../../src/relay/eras/modern-client-on-legacy-peer.js';
+import { ModernPassthrough } from '../../../src/relay/eras/modern-passthrough.js';
 import type { Link } from '../../../src/relay/link.js';
 import type { Exchange } from '../../../src/relay/eras/relay-types.js';
 
@@ -34,14 +34,14 @@ function recorder(sent: JsonRpcMessage[]): Link {
 }
 
 /** A relay and the messages it wrote toward the child (a plain recorder, not a mock of our code). */
-function legacy(): { relay: LegacyChildRelay; sent: JsonRpcMessage[]; last: () => Record<string, unknown> } {
+function legacy(): { relay: ModernClientOnLegacyPeer; sent: JsonRpcMessage[]; last: () => Record<string, unknown> } {
   const sent: JsonRpcMessage[] = [];
-  const relay = new LegacyChildRelay({ peer: recorder(sent), requestTimeoutMs: 5_000 });
+  const relay = new ModernClientOnLegacyPeer({ peer: recorder(sent), requestTimeoutMs: 5_000 });
   relays.push(relay);
   return { relay, sent, last: () => sent[sent.length - 1] as unknown as Record<string, unknown> };
 }
 
-async function handshake(relay: LegacyChildRelay, sent: JsonRpcMessage[], caps: Record<string, unknown> = { tools: {}, resources: { subscribe: true } }): Promise<void> {
+async function handshake(relay: ModernClientOnLegacyPeer, sent: JsonRpcMessage[], caps: Record<string, unknown> = { tools: {}, resources: { subscribe: true } }): Promise<void> {
   const init = sent[0] as JsonRpcRequest;
   expect(init.method).toBe('initialize');
   relay.fromPeer({ jsonrpc: '2.0', id: init.id, result: { protocolVersion: '2025-11-25', capabilities: caps, serverInfo: { name: 'old', version: '1' } } });
@@ -49,7 +49,7 @@ async function handshake(relay: LegacyChildRelay, sent: JsonRpcMessage[], caps: 
   expect((sent[1] as { method: string }).method).toBe('notifications/initialized');
 }
 
-describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
+describe('ModernClientOnLegacyPeer: a 2026-07-28 client on a 2025-era peer', () => {
   it('initialises with the first envelope, then answers server/discover from the initialize result', async () => {
     const { relay, sent } = legacy();
     const ex = exchange(1);
@@ -205,7 +205,7 @@ describe('LegacyChildRelay: a 2026-07-28 client on a 2025-era peer', () => {
   });
 });
 
-describe('LegacyChildRelay: listens', () => {
+describe('ModernClientOnLegacyPeer: listens', () => {
   it('keeps an update the child sends in the same read as its subscribe answer, and delivers it after the acknowledgement', async () => {
     const { relay, sent, last } = legacy();
     relay.open(req(0, 'server/discover'), exchange(0));
@@ -235,10 +235,10 @@ describe('LegacyChildRelay: listens', () => {
   });
 });
 
-describe('ModernChildRelay: multiplexing only', () => {
+describe('ModernPassthrough: multiplexing only', () => {
   it('rewrites ids and the listen subscription id both ways', () => {
     const sent: JsonRpcMessage[] = [];
-    const relay = new ModernChildRelay({ peer: recorder(sent), requestTimeoutMs: 5_000 });
+    const relay = new ModernPassthrough({ peer: recorder(sent), requestTimeoutMs: 5_000 });
     relays.push(relay);
     const listen = exchange(3);
     const close = relay.open(req(3, 'subscriptions/listen', { notifications: { toolsListChanged: true } }), listen);
@@ -251,7 +251,7 @@ describe('ModernChildRelay: multiplexing only', () => {
 
   it('gives a modern child\'s server/discover the endpoint\'s versions and valid cache hints', () => {
     const sent: JsonRpcMessage[] = [];
-    const relay = new ModernChildRelay({ peer: recorder(sent), requestTimeoutMs: 5_000, supportedVersions: ['2026-07-28', '2025-11-25'] });
+    const relay = new ModernPassthrough({ peer: recorder(sent), requestTimeoutMs: 5_000, supportedVersions: ['2026-07-28', '2025-11-25'] });
     relays.push(relay);
     const ex = exchange(9);
     relay.open(req(9, 'server/discover'), ex);
