@@ -17,6 +17,30 @@ export interface EdgeAuthenticator {
   serveWellKnown?(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
+/** --allow-tools / --deny-tools: globs with `*` and `?`, case-sensitive; deny wins; empty allow = every tool. */
+export interface ToolFilterSpec {
+  allow: string[];
+  deny: string[];
+}
+
+/** --header-to-env HEADER=VAR[!]: a request header's value put into the child's environment at spawn. */
+export interface HeaderToEnvSpec {
+  /** Lower-case header name. */
+  header: string;
+  variable: string;
+  /** `!`: a request without the header is refused (400). */
+  required: boolean;
+}
+
+/** --isolation: one child per 2025-era session (default), or one shared by all sessions of a principal. */
+export type Isolation = 'session' | 'principal';
+
+/** The legacy HTTP+SSE transport (2024-11-05 clients); absent with --no-sse. */
+export interface LegacySseOptions {
+  endpoint: string;
+  messagesEndpoint: string;
+}
+
 export interface ProxyOptions {
   host: string;
   port: number;
@@ -38,6 +62,22 @@ export interface ProxyOptions {
   /** Children kept spawned, not initialized, for new sessions (0 = none). */
   prewarm: number;
   child: ChildCommand;
+  /** Tools hidden from clients in both eras (#12). Absent = no filter. */
+  toolFilter?: ToolFilterSpec;
+  /** Request headers that become child environment variables (#12). */
+  headerToEnv?: HeaderToEnvSpec[];
+  /** MCP_PROXY_SUB / MCP_PROXY_ISS / MCP_PROXY_SCOPES for the child (needs auth). */
+  forwardClaims?: boolean;
+  /** MCP_PROXY_TOKEN: the caller's raw token for the child (explicit opt-in). */
+  forwardToken?: boolean;
+  /** Default 'session'. */
+  isolation?: Isolation;
+  /** GET /sse + POST /messages; absent = --no-sse. */
+  legacySse?: LegacySseOptions;
+  /** Per-session event store for resumable streams; absent = --no-event-store. */
+  eventStore?: { maxEvents: number; maxBytes: number };
+  /** SSE keep-alive comment interval; 0 disables. */
+  keepAliveMs?: number;
   auth?: EdgeAuthenticator;
   /** Prometheus metrics at `metricsPath` (no token needed, like the health check). */
   metrics?: MetricsSink;
@@ -66,4 +106,9 @@ export const PROXY_DEFAULTS = {
   maxLineBytes: 16 * 1024 * 1024,
   maxQueuedMessages: 1_000,
   prewarm: 0,
+  sseEndpoint: '/sse',
+  messagesEndpoint: '/messages',
+  eventStoreSize: 1_000,
+  eventStoreBytes: 8 * 1024 * 1024,
+  keepAliveMs: 15_000,
 } as const;
