@@ -6,7 +6,7 @@
 
 import { createRequire } from 'node:module';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
-import { createModernHandler } from '../proxy/stateless/modern-handler.js';
+import { createModernHandler, type ModernRequestHandler } from '../proxy/stateless/modern-handler.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from '../proxy/proxy-options.js';
 import { checkChildStarts } from '../proxy/child/start-check.js';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -17,6 +17,7 @@ import { describeProxyStartError } from './proxy-start-errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { withResolvedNpx } from './proxy-npx.js';
 import { loadTracing, otelSettings, type OtelSettings } from './proxy-tracing.js';
+import { configReloader, loadServerSpecs, type ConfigSource } from './proxy-config.js';
 
 const require = createRequire(import.meta.url);
 
@@ -115,9 +116,10 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   }
   const logger = makeLogger(cli, proc.stderr);
   let proxy: RunningProxy;
-  let modernSize = (): number => 0;
+  let reload: (() => void) | undefined;
   try {
-    let options = await withResolvedNpx(await toProxyOptions(cli, logger, proc, childBase), cli, proc.execPath, logger);
+    let options = await toProxyOptions(cli, logger, proc, childBase);
+    if (cli.config === undefined) options = await withResolvedNpx(options, cli, proc.execPath, logger);
     // Metrics (and prom-client) only when asked for; the sources are bound once the proxy runs.
     let sources = { sessions: (): number => 0, children: (): number => 0 };
     if (cli.metrics) {
@@ -130,22 +132,36 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
       options = { ...options, tracing };
       logger.info('OpenTelemetry traces on', { url: otel!.url, protocol: otel!.protocol });
     }
-    await checkChildStarts({ ...options.child, maxLineBytes: options.maxLineBytes, killGraceMs: options.killGraceMs }, Math.round(cli.startCheck * 1000), logger);
     // 2026-07-28 clients are always served: natively by a modern child, through the era adapter by a
     // 2025-era one (--child-era picks which, `auto` probes a sibling once at start-up).
-    const modern = createModernHandler(options, { childEra: cli.childEra });
-    proxy = await startProxy(options, modern);
-    const sessions = proxy.sessions;
-    modernSize = () => modern.size;
-    sources = { sessions: () => sessions.size, children: () => sessions.size + modern.size };
-    if (cli.childEra === 'auto') void modern.childEra();
-    const commandLine = [options.child.command, ...options.child.args].join(' ');
+    const modernFor = (o: ProxyOptions): ModernRequestHandler => {
+      const modern = createModernHandler(o, { childEra: cli.childEra });
+      if (cli.childEra === 'auto') void modern.childEra();
+      return modern;
+    };
+    let described: string;
+    let servers: Record<string, string> | undefined;
+    if (cli.config !== undefined) {
+      // --config: every server of the file, each checked like a command on the command line.
+      const source: ConfigSource = { cli, cwd: proc.cwd, env: childBase, execPath: proc.execPath, base: options, logger };
+      const specs = await loadServerSpecs(source);
+      proxy = await startProxy(options, undefined, {}, { servers: specs, modernFor });
+      reload = configReloader(source, proxy, specs);
+      described = `${specs.length} server${specs.length === 1 ? '' : 's'} from ${cli.config}`;
+      servers = Object.fromEntries(specs.map((s) => [s.name, `${proxy.url}/${s.name}/mcp`]));
+    } else {
+      await checkChildStarts({ ...options.child, maxLineBytes: options.maxLineBytes, killGraceMs: options.killGraceMs }, Math.round(cli.startCheck * 1000), logger);
+      proxy = await startProxy(options, modernFor(options));
+      described = [options.child.command, ...options.child.args].join(' ');
+    }
+    const running = proxy;
+    sources = { sessions: () => running.sessions.size, children: () => running.live };
     if (proc.stderr.isTTY && (proc.stderr.columns ?? 0) >= 40) {
       // ink (and its layout engine) is loaded only when a person is watching.
       const { printProxySummary } = await import('../ui/proxy-summary.js');
-      printProxySummary(proc.stderr as NodeJS.WriteStream, { url: proxy.url, command: commandLine, maxSessions: options.maxSessions, sessionTimeoutS: cli.sessionTimeout, protection: protectionLabel(cli), version: options.version });
+      printProxySummary(proc.stderr as NodeJS.WriteStream, { url: proxy.url, command: described, maxSessions: options.maxSessions, sessionTimeoutS: cli.sessionTimeout, protection: protectionLabel(cli), version: options.version });
     }
-    logger.info('listening', { url: proxy.url, command: commandLine, protection: protectionLabel(cli) });
+    logger.info('listening', { url: proxy.url, command: described, protection: protectionLabel(cli), ...(servers ? { servers } : {}) });
   } catch (error) {
     const described = describeProxyStartError(error, cli);
     logger.error(described.message, described.fields);
@@ -167,24 +183,26 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   };
   const stop = (signal: ProxySignal): void => {
     signals += 1;
-    if (signals === 1 && cli.drainTimeout > 0 && proxy.sessions.size + modernSize() > 0) {
-      logger.info('draining: no new sessions; existing ones are served until they end', { signal, sessions: proxy.sessions.size + modernSize(), drainTimeoutS: cli.drainTimeout });
+    if (signals === 1 && cli.drainTimeout > 0 && proxy.live > 0) {
+      logger.info('draining: no new sessions; existing ones are served until they end', { signal, sessions: proxy.live, drainTimeoutS: cli.drainTimeout });
       void proxy.drain(Math.round(cli.drainTimeout * 1000)).then((outcome) => {
         if (signals > 1) return;
-        logger.info(outcome === 'empty' ? 'drained: every session ended' : 'drain timeout reached; ending the remaining sessions', { sessions: proxy.sessions.size + modernSize() });
+        logger.info(outcome === 'empty' ? 'drained: every session ended' : 'drain timeout reached; ending the remaining sessions', { sessions: proxy.live });
         finish();
       });
       return;
     }
     if (signals <= 2) {
-      logger.info('shutting down', { signal, sessions: proxy.sessions.size + modernSize() });
+      logger.info('shutting down', { signal, sessions: proxy.live });
       finish();
       return;
     }
     logger.warn('another signal: exiting now', { signal });
     proc.exit(EXIT_FAILURE);
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) proc.onSignal(signal, () => stop(signal));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) proc.onSignal(signal, () => stop(signal));
+  // With --config, SIGHUP re-reads the file; without it, SIGHUP stops the proxy as before.
+  proc.onSignal('SIGHUP', () => (reload ? reload() : stop('SIGHUP')));
 }
 
 export function main(): Promise<void> {

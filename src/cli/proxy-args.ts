@@ -38,6 +38,8 @@ export interface ProxyCliOptions {
   redisUrl?: string;
   advertiseUrl?: string;
   clusterSecret?: string;
+  /** --config: the servers file (then no command is given). */
+  config?: string;
   command: string[];
 }
 
@@ -60,6 +62,7 @@ Examples:
   $ mcp-proxy --port 8080 python -m mcp_server_fetch
   $ mcp-proxy --host 0.0.0.0 --allow-origin https://app.example.com --auth-token "$TOKEN" -- ./server
   $ mcp-proxy --oauth-issuer https://auth.example.com --oauth-audience https://mcp.example.com/mcp -- ./server
+  $ mcp-proxy --config servers.json    # each server of the file at /servers/<name>/mcp
   $ mcp-proxy --demo            # serves @modelcontextprotocol/server-everything (npm start)
   $ npx -y -p mcp-bridge mcp-proxy --demo    # without installing (plain "npx mcp-proxy" is another package)
 
@@ -135,7 +138,13 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     o[s.key] = fromEnvironment(s, raw);
   }
   const command = program.args;
-  if (!o.demo && command.length === 0) throw new UsageError('no server command given: mcp-proxy [options] -- <command> [args...] (or --demo)');
+  const config = typeof o.config === 'string' && o.config !== '' ? o.config : undefined;
+  if (config !== undefined) {
+    if (command.length > 0) throw new UsageError(`--config serves the servers of ${config}: give no server command as well (got: ${command.join(' ')})`);
+    if (o.demo) throw new UsageError('--config and --demo are exclusive: the demo is one server; add it to the file instead');
+    if (o.redisUrl !== undefined) throw new UsageError('--config and --redis-url cannot be combined yet: the session directory does not know named servers (run one instance per file)');
+  }
+  if (!o.demo && config === undefined && command.length === 0) throw new UsageError('no server command given: mcp-proxy [options] -- <command> [args...] (or --demo)');
   if (typeof o.logLevel !== 'string' || !isLogLevel(o.logLevel)) throw new UsageError(`bad --log-level ${String(o.logLevel)}`);
   const authToken = o.authToken as string[];
   if (o.oauthIssuer !== undefined && authToken.length > 0) throw new UsageError('--auth-token and --oauth-issuer are exclusive: choose one protection');
@@ -155,6 +164,7 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     ...(typeof o.redisUrl === 'string' ? { redisUrl: o.redisUrl } : {}),
     ...(typeof o.advertiseUrl === 'string' ? { advertiseUrl: o.advertiseUrl } : {}),
     ...(typeof o.clusterSecret === 'string' ? { clusterSecret: o.clusterSecret } : {}),
+    ...(config !== undefined ? { config } : {}),
     oauthScope: o.oauthScope as string[], childEra: o.childEra as ProxyCliOptions['childEra'], demo: o.demo === true, metrics: o.metrics === true, command,
   };
 }

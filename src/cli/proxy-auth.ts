@@ -7,6 +7,7 @@ import { UsageError, type ProxyCliOptions } from './proxy-args.js';
 /** The public URL of the endpoint as a client names it: the OAuth resource (RFC 8707) and token audience. */
 export function defaultResource(cli: ProxyCliOptions): string {
   if (cli.oauthAudience) return cli.oauthAudience;
+  if (cli.config !== undefined) throw new UsageError('--oauth-audience is required with --config: give the public URL the tokens are issued for (one for every server of the file)');
   if (cli.port === 0 || cli.host === '0.0.0.0' || cli.host === '::') {
     throw new UsageError('--oauth-audience is required with --port 0 or a wildcard --host: give the public URL of the endpoint');
   }

@@ -134,4 +134,5 @@ export const PROXY_OPTIONS: readonly ProxyOptionSpec[] = [
   spec({ key: 'logLevel', flags: '--log-level <level>', env: 'MCP_PROXY_LOG_LEVEL', kind: 'value', description: 'error, warn, info or debug', choices: ['error', 'warn', 'info', 'debug'], default: 'info' }),
   spec({ key: 'logFormat', flags: '--log-format <format>', env: 'MCP_PROXY_LOG_FORMAT', kind: 'value', description: 'auto (text on a TTY, else JSON lines), json or text', choices: ['auto', 'json', 'text'], default: 'auto' }),
   spec({ key: 'demo', flags: '--demo', env: 'MCP_PROXY_DEMO', kind: 'flag', description: 'serve the bundled demo server (@modelcontextprotocol/server-everything)', default: false }),
+  spec({ key: 'config', flags: '--config <file>', env: 'MCP_PROXY_CONFIG', kind: 'value', description: 'serve every server of this JSON file ({"mcpServers": {"<name>": {"command": …}}}), each at /servers/<name>/mcp; SIGHUP re-reads it (instead of a command)' }),
 ];

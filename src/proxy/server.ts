@@ -1,22 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isInitializeRequest, isJsonContentType } from '@modelcontextprotocol/server';
+import { isJsonContentType } from '@modelcontextprotocol/server';
 import { ProxyError } from '../shared/errors.js';
-import { errorResponse } from '../shared/jsonrpc.js';
 import { readBody } from './http/body-reader.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './http/edge-checks.js';
-import { directPost } from './http/direct-post.js';
-import { classifyRequest, echoId, requestedVersion, unsupportedVersion } from './http/era-classification.js';
 import { answerRefusal, ProxyRefusal, refusal } from './http/refusals.js';
 import { createHash } from 'node:crypto';
-import type { SessionOutcome } from './telemetry/metrics-sink.js';
 import type { ProxyOptions } from './proxy-options.js';
-import { Capacity } from './capacity.js';
-import { PrewarmPool } from './sessions/prewarm-pool.js';
-import { SessionManager } from './sessions/session-manager.js';
+import type { Capacity } from './capacity.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
-import { startCluster, type Cluster, type Refuse } from './cluster/cluster.js';
+import { startCluster, type Cluster } from './cluster/cluster.js';
+import { ServedServer, type ServedServerContext } from './served-server.js';
+import { ServerRouter, type NamedServerSpec, type ReloadSummary, type Route } from './server-router.js';
+import { SERVER_PATHS, serverPrefix } from './config/config-options.js';
 
 /**
  * Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer.
@@ -38,15 +35,28 @@ export interface ProxyTuning {
   directPost?: boolean;
 }
 
+
+/** --config: the named servers, each at `/servers/<name>/…`, and how a server's 2026-07-28 handler is made. */
+export interface NamedServers {
+  servers: readonly NamedServerSpec<ProxyOptions>[];
+  modernFor?: (options: ProxyOptions) => ModernHandler | undefined;
+}
+
 export interface RunningProxy {
+  /** The MCP endpoint's URL; with --config, the `/servers` base (a server is at `<url>/<name>/mcp`). */
   url: string;
   port: number;
-  sessions: SessionManager;
+  /** The live 2025-era sessions, over every server. */
+  sessions: { readonly size: number };
+  /** Sessions and principal children, over every server. */
+  readonly live: number;
   /**
    * Stops taking new sessions (a new `initialize` gets 503 + Retry-After, /readyz turns 503) while the
    * existing sessions and principals go on being served. Resolves when none is left or after `timeoutMs`.
    */
   drain(timeoutMs: number): Promise<'empty' | 'timeout'>;
+  /** --config only: serve this set of named servers from now on (added, removed, changed by `key`). */
+  reload(servers: readonly NamedServerSpec<ProxyOptions>[]): ReloadSummary;
   close(): Promise<void>;
 }
 
@@ -59,49 +69,32 @@ function principalFingerprint(principal: string): string {
   return createHash('sha256').update(principal).digest('hex').slice(0, 16);
 }
 
-export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tuning: ProxyTuning = {}): Promise<RunningProxy> {
+/**
+ * The listener: edge checks, auth, the body cap, health/readiness/metrics, and routing to the served
+ * servers (served-server.ts) — the one of `opts` at --endpoint, or with `named` each at `/servers/<name>/mcp`.
+ */
+export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tuning: ProxyTuning = {}, named?: NamedServers): Promise<RunningProxy> {
   const log = opts.logger;
   const metrics = opts.metrics;
   const tracing = opts.tracing;
-  // One count under --max-sessions: the sessions and, when 2026-07-28 is served, the principal children.
-  const capacity = modern?.capacity ?? new Capacity(opts.maxSessions);
-  const sessions = new SessionManager({
-    capacity,
-    observe: (event: SessionOutcome, id: string) => {
-      metrics?.session(event);
-      pool?.refill();
-      if (event !== 'created') cluster?.sessionEnded(id);
-    },
-    takeChild: () => pool?.take(),
-    maxSessions: opts.maxSessions,
-    sessionTimeoutMs: opts.sessionTimeoutMs,
-    logger: log,
-    session: {
-      child: { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs },
-      requestTimeoutMs: opts.requestTimeoutMs,
-      maxQueuedMessages: opts.maxQueuedMessages,
-      maxBodyBytes: opts.maxBodyBytes,
-      logger: log,
-      now: opts.now,
-    },
-  });
+  if (named && opts.cluster) throw new ProxyError('CONFIG_INVALID', '--config and --redis-url cannot be combined: the session directory does not know named servers');
   const allowedHostnames = hostAllowListFor(opts.host, opts.allowedHosts);
   const policy: EdgePolicy = { allowedOrigins: opts.allowedOrigins, ...(allowedHostnames ? { allowedHostnames } : {}) };
-  const childOptions = { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs };
-  const pool: PrewarmPool | undefined = opts.prewarm > 0
-    ? new PrewarmPool({ size: opts.prewarm, child: childOptions, logger: log, capacityLeft: () => capacity.left })
-    : undefined;
-  // Principals' children come and go without telling the pool: it gives back capacity on this tick.
-  const poolTick = pool ? setInterval(() => pool?.refill(), 1_000) : undefined;
-  poolTick?.unref();
   let stopping = false;
   let draining = false;
   // --redis-url: the directory and forwarding between instances (src/proxy/cluster), set once listening.
   let cluster: Cluster | undefined;
-  const live = (): number => sessions.size + (modern?.size ?? 0);
-  const directPosts = tuning.directPost ?? true;
+  const context: ServedServerContext = { draining: () => draining, cluster: () => cluster, directPosts: tuning.directPost ?? true };
+  const build = (spec: NamedServerSpec<ProxyOptions>): ServedServer =>
+    new ServedServer(spec.name, serverPrefix(spec.name), spec.options, named?.modernFor?.(spec.options), context);
+  const router = named
+    ? new ServerRouter(undefined, named.servers.map((s) => ({ ...s, options: build(s) })))
+    : new ServerRouter(new ServedServer(undefined, '', opts, modern, context));
+  const sum = (of: (s: ServedServer) => number): number => router.all().reduce((n, s) => n + of(s), 0);
+  const live = (): number => sum((s) => s.live);
+  const endpointOf = (route: Route | undefined): string => (route?.name === undefined ? (named ? `${serverPrefix('<name>')}${SERVER_PATHS.mcp}` : opts.endpoint) : `${serverPrefix(route.name)}${SERVER_PATHS.mcp}`);
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse, note: RequestNote): Promise<void> {
+  async function handleMcp(req: IncomingMessage, res: ServerResponse, note: RequestNote, route: Route): Promise<void> {
     const verdict = checkEdge(policy, { host: req.headers.host, origin: req.headers.origin });
     if (!verdict.ok) {
       const hint = verdict.check === 'origin' ? 'to allow this origin, start the proxy with --allow-origin <origin>' : 'to accept this Host name, start the proxy with --allow-host <hostname>';
@@ -115,15 +108,15 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       return;
     }
     try {
-      await serveMcp(req, res, note, cors);
+      await serveMcp(req, res, note, cors, route);
     } catch (error) {
       if (error instanceof ProxyRefusal && !res.headersSent) return answerRefusal(res, error, cors);
       throw error;
     }
   }
 
-  /** Serves one MCP request that passed the edge; a refusal is thrown as a ProxyRefusal and answered by the caller. */
-  async function serveMcp(req: IncomingMessage, res: ServerResponse, note: RequestNote, cors: Record<string, string>): Promise<void> {
+  /** Reads one MCP request that passed the edge and hands it to its server; a refusal is thrown as a ProxyRefusal. */
+  async function serveMcp(req: IncomingMessage, res: ServerResponse, note: RequestNote, cors: Record<string, string>, route: Route): Promise<void> {
     const method = req.method ?? 'GET';
     if (stopping) throw refusal('SHUTTING_DOWN');
     if (opts.cluster && !cluster) throw refusal('CLUSTER_STARTING');
@@ -154,80 +147,38 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
         throw refusal('PARSE_ERROR');
       }
     }
-    const sessionId = req.headers['mcp-session-id'];
+    const header = req.headers['mcp-session-id'];
+    const sessionId = typeof header === 'string' && header !== '' ? header : undefined;
     if (note.enabled) {
       note.rpc = rpcMethods(body);
-      if (typeof sessionId === 'string') note.session = sessionId;
+      if (typeof header === 'string') note.session = header;
       if (tracing) {
         noteMessage(note, body);
         if (principal !== undefined) note.principal = principalFingerprint(principal);
       }
     }
-    // A plain in-session POST (direct-post.ts) is 2025-era by construction: nothing for the era classifier to decide.
-    const direct = directPosts && method === 'POST' && typeof sessionId === 'string' && sessionId !== '' ? directPost(req, body) : undefined;
-    if (!direct) {
-      const era = classifyRequest(req, body);
-      // The SDK classifier's own ladder verdict (status and code decided by the SDK), relayed as it is.
-      if (era.kind === 'reject') return sendJson(res, era.httpStatus, errorResponse(echoId(body), era.code, era.message, era.data), cors);
-      if (era.kind === 'modern') {
-        if (modern && cluster) {
-          const local = (): Promise<void> => modern.handle(req, res, body, principal, cors);
-          if (hop === 'forwarded') {
-            cluster.principalActive(principal);
-            return local();
-          }
-          return cluster.servePrincipal(req, res, raw, principal, local, refuser(res, cors, body));
-        }
-        if (modern) return modern.handle(req, res, body, principal, cors);
-        throw unsupportedVersion(echoId(body), requestedVersion(req, body));
-      }
-    }
-    if (typeof sessionId !== 'string' || sessionId === '') {
-      if (method === 'POST' && isInitializeRequest(body)) {
-        if (draining) {
-          metrics?.session('refused');
-          throw refusal('DRAINING', { id: echoId(body) });
-        }
-        const session = sessions.create(principal);
-        if (!session) {
-          log.warn('session limit reached', { maxSessions: opts.maxSessions });
-          metrics?.session('refused');
-          throw refusal('SESSION_LIMIT', { detail: opts.maxSessions, id: echoId(body) });
-        }
-        if (note.enabled) note.session = session.id;
-        if (cluster && !(await cluster.placeSession(session.id))) {
-          void session.close('the session directory is unreachable', 'deleted');
-          metrics?.session('refused');
-          throw refusal('DIRECTORY_UNAVAILABLE', { detail: 'no new sessions until it is back', id: echoId(body) });
-        }
-        return session.handle(req, res, body, cors);
-      }
-      throw refusal('SESSION_ID_REQUIRED', { id: echoId(body) });
-    }
-    const session = sessions.get(sessionId, principal);
-    if (!session && cluster && hop === 'client') return cluster.serveElsewhere(req, res, raw, sessionId, refuser(res, cors, body));
-    if (!session) throw refusal('SESSION_NOT_FOUND', { id: echoId(body) });
-    cluster?.sessionActive(sessionId);
-    if (Array.isArray(body) && !session.allowsBatches) throw refusal('BATCH_NOT_ALLOWED', { detail: session.protocolVersion });
-    return session.handle(req, res, body, cors, direct);
+    // A removed server's sessions are still served; a new session or a 2026-07-28 request is not.
+    const server = router.pick(route, sessionId, principal);
+    if (!server) throw refusal('NOT_FOUND', { detail: endpointOf(route) });
+    return server.serve({ req, res, note, cors, principal, hop, body, raw, sessionId });
   }
 
-  /** A cluster refusal, answered from the same table as the proxy's own. */
-  const refuser = (res: ServerResponse, cors: Record<string, string>, body: unknown): Refuse => (code) => {
-    if (!res.headersSent) answerRefusal(res, refusal(code, { id: echoId(body) }), cors);
-  };
+  function health(): { status: number; body: Record<string, unknown> } {
+    const degraded = cluster !== undefined && !cluster.healthy;
+    const status = stopping ? 'stopping' : draining ? 'draining' : degraded ? 'degraded' : 'ok';
+    const prewarmed = router.all().some((s) => s.prewarmed !== undefined) ? { prewarmed: sum((s) => s.prewarmed ?? 0) } : {};
+    return {
+      status: stopping ? 503 : 200,
+      body: { status, sessions: live(), version: opts.version, ...prewarmed, ...(cluster ? { redis: cluster.healthy ? 'ok' : 'unreachable' } : {}), ...(router.named ? { servers: router.counts() } : {}) },
+    };
+  }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    const debug = log.enabled('debug');
-    // Nothing is allocated per request unless a debug log, metrics or traces want to know about it.
-    const note: RequestNote = path === opts.endpoint && (debug || metrics !== undefined || tracing !== undefined) ? { enabled: true } : UNWATCHED;
-    if (note.enabled) watchRequest(req, res, path ?? '/', note, { ...(debug ? { log } : {}), ...(metrics ? { metrics } : {}), ...(tracing ? { tracing } : {}) });
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     try {
       if (path === opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
-        const degraded = cluster !== undefined && !cluster.healthy;
-        const status = stopping ? 'stopping' : draining ? 'draining' : degraded ? 'degraded' : 'ok';
-        return sendJson(res, stopping ? 503 : 200, { status, sessions: live(), version: opts.version, ...(pool ? { prewarmed: pool.size } : {}), ...(cluster ? { redis: cluster.healthy ? 'ok' : 'unreachable' } : {}) });
+        const { status, body } = health();
+        return sendJson(res, status, body);
       }
       if (path === opts.readyPath && (req.method === 'GET' || req.method === 'HEAD')) {
         const ready = !stopping && !draining;
@@ -240,8 +191,14 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
         return;
       }
       if (opts.auth?.serveWellKnown?.(req, res)) return;
-      if (path !== opts.endpoint) throw refusal('NOT_FOUND', { detail: opts.endpoint });
-      await handleMcp(req, res, note);
+      const route = router.route(path);
+      const endpoint = route?.name === undefined ? opts.endpoint : SERVER_PATHS.mcp;
+      if (!route || route.sub !== endpoint) throw refusal('NOT_FOUND', { detail: endpointOf(route) });
+      const debug = log.enabled('debug');
+      // Nothing is allocated per request unless a debug log, metrics or traces want to know about it.
+      const note: RequestNote = debug || metrics !== undefined || tracing !== undefined ? { enabled: true } : UNWATCHED;
+      if (note.enabled) watchRequest(req, res, path, note, { ...(debug ? { log } : {}), ...(metrics ? { metrics } : {}), ...(tracing ? { tracing } : {}) });
+      await handleMcp(req, res, note, route);
     } catch (error) {
       if (error instanceof ProxyRefusal && !res.headersSent) return answerRefusal(res, error);
       log.error('request failed', { error, stack: error instanceof Error ? error.stack : undefined });
@@ -254,18 +211,28 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   server.requestTimeout = 0; // SSE streams are long-lived; per-request timeouts are enforced by the relay.
   server.headersTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, rejectListen) => {
-    server.once('error', (cause) => rejectListen(new ProxyError('LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}`, { cause })));
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  const closeServers = (reason: string): Promise<unknown> => {
+    router.stop();
+    return Promise.all(router.all().map((s) => s.close(reason)));
+  };
+  try {
+    await new Promise<void>((resolve, rejectListen) => {
+      server.once('error', (cause) => rejectListen(new ProxyError('LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}`, { cause })));
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+  } catch (error) {
+    await closeServers('the proxy could not start');
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  const url = `http://${hostForUrl}:${port}${opts.endpoint}`;
+  const url = `http://${hostForUrl}:${port}${named ? '/servers' : opts.endpoint}`;
   if (opts.cluster) {
     try {
       cluster = await startCluster(opts.cluster, { self: opts.cluster.advertiseUrl ?? url, sessionTimeoutMs: opts.sessionTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs, logger: log, ...(metrics ? { metrics } : {}) });
     } catch (error) {
       await new Promise<void>((r) => server.close(() => r()));
+      await closeServers('the proxy could not start');
       throw error;
     }
     log.info('cluster directory connected', { advertise: cluster.self });
@@ -273,21 +240,27 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   return {
     url,
     port,
-    sessions,
+    sessions: { get size() { return sum((s) => s.sessions.size); } },
+    get live() {
+      return live();
+    },
     async drain(timeoutMs) {
       draining = true;
       const deadline = Date.now() + timeoutMs;
       // 2025 sessions end when their clients end them; a 2026-07-28 principal has no end, only work in flight.
-      const working = (): number => sessions.size + (modern?.busyCount ?? modern?.size ?? 0);
+      const working = (): number => sum((s) => s.working);
       while (working() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, deadline - Date.now()))));
       return working() === 0 ? 'empty' : 'timeout';
     },
+    reload(servers) {
+      if (!named) throw new ProxyError('CONFIG_INVALID', 'reload needs --config: without it there are no named servers');
+      if (stopping) return { added: [], removed: [], changed: [], unchanged: servers.map((s) => s.name) };
+      return router.reload(servers, build);
+    },
     async close() {
       stopping = true;
-      clearInterval(poolTick);
-      await pool?.closeAll();
       const closed = new Promise<void>((r) => server.close(() => r()));
-      await Promise.all([sessions.closeAll('proxy is shutting down'), modern?.closeAll('proxy is shutting down')]);
+      await closeServers('proxy is shutting down');
       server.closeAllConnections();
       await closed;
       await cluster?.close();
