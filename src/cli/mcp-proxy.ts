@@ -60,7 +60,8 @@ function makeLogger(cli: ProxyCliOptions, stderr: TextStream): Logger {
 }
 
 export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger, proc: Pick<ProxyProcess, 'env' | 'cwd' | 'execPath'>, childBase: Record<string, string>): Promise<ProxyOptions> {
-  const [command, ...args] = cli.demo && cli.command.length === 0 ? demoCommand(proc.execPath) : cli.command;
+  // With --config there is no command here: each server of the file brings its own (proxy-config.ts).
+  const [command = '', ...args] = cli.demo && cli.command.length === 0 ? demoCommand(proc.execPath) : cli.command;
   const base: ProxyOptions = {
     host: cli.host,
     port: cli.port,
@@ -78,7 +79,7 @@ export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger, proc:
     maxLineBytes: Math.max(PROXY_DEFAULTS.maxLineBytes, cli.maxBody),
     maxQueuedMessages: PROXY_DEFAULTS.maxQueuedMessages,
     prewarm: cli.prewarm,
-    child: { command: command!, args, env: cli.env, passEnv: cli.passEnv, baseEnv: childBase, shell: cli.shell, ...(cli.cwd ? { cwd: cli.cwd } : {}) },
+    child: { command, args, env: cli.env, passEnv: cli.passEnv, baseEnv: childBase, shell: cli.shell, ...(cli.cwd ? { cwd: cli.cwd } : {}) },
     version: packageVersion(),
     logger,
     now: () => Date.now(),
@@ -121,10 +122,10 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
     let options = await toProxyOptions(cli, logger, proc, childBase);
     if (cli.config === undefined) options = await withResolvedNpx(options, cli, proc.execPath, logger);
     // Metrics (and prom-client) only when asked for; the sources are bound once the proxy runs.
-    let sources = { sessions: (): number => 0, children: (): number => 0 };
+    let sources: { sessions: () => number; children: () => number; servers?: () => ReturnType<RunningProxy['perServer']> } = { sessions: () => 0, children: () => 0 };
     if (cli.metrics) {
       const { createPrometheusMetrics } = await import('../proxy/telemetry/metrics.js');
-      const metrics = createPrometheusMetrics({ sessions: () => sources.sessions(), children: () => sources.children() });
+      const metrics = createPrometheusMetrics({ sessions: () => sources.sessions(), children: () => sources.children(), servers: () => sources.servers?.() });
       options = { ...options, metrics, child: { ...options.child, onTraffic: (direction, bytes) => metrics.bytes(direction, bytes) } };
     }
     const tracing = await loadTracing(otel, options.version);
@@ -155,7 +156,7 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
       described = [options.child.command, ...options.child.args].join(' ');
     }
     const running = proxy;
-    sources = { sessions: () => running.sessions.size, children: () => running.live };
+    sources = { sessions: () => running.sessions.size, children: () => running.live, servers: () => running.perServer() };
     if (proc.stderr.isTTY && (proc.stderr.columns ?? 0) >= 40) {
       // ink (and its layout engine) is loaded only when a person is watching.
       const { printProxySummary } = await import('../ui/proxy-summary.js');

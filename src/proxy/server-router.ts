@@ -104,13 +104,14 @@ export class ServerRouter {
     return route.current;
   }
 
-  /** Sessions and principal children by name (retired ones of a name counted with it). */
-  counts(): Record<string, { sessions: number }> {
-    const out: Record<string, { sessions: number }> = {};
+  /** By name (retired servers of a name counted with it): 2025-era sessions, and every child (sessions + principals). */
+  counts(): Record<string, { sessions: number; children: number }> {
+    const out: Record<string, { sessions: number; children: number }> = {};
     for (const s of this.all()) {
       if (s.name === undefined) continue;
-      const entry = (out[s.name] ??= { sessions: 0 });
-      entry.sessions += s.live;
+      const entry = (out[s.name] ??= { sessions: 0, children: 0 });
+      entry.sessions += s.sessions.size;
+      entry.children += s.live;
     }
     return out;
   }

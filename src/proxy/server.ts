@@ -50,6 +50,8 @@ export interface RunningProxy {
   sessions: { readonly size: number };
   /** Sessions and principal children, over every server. */
   readonly live: number;
+  /** With --config, per server name: its 2025-era sessions and its children (sessions + principals); else undefined. */
+  perServer(): Record<string, { sessions: number; children: number }> | undefined;
   /**
    * Stops taking new sessions (a new `initialize` gets 503 + Retry-After, /readyz turns 503) while the
    * existing sessions and principals go on being served. Resolves when none is left or after `timeoutMs`.
@@ -163,13 +165,17 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     return server.serve({ req, res, note, cors, principal, hop, body, raw, sessionId });
   }
 
+  /** /healthz per server: `sessions` counts what the top-level `sessions` counts (sessions and principal children). */
+  const perServerLive = (): Record<string, { sessions: number }> =>
+    Object.fromEntries(Object.entries(router.counts()).map(([name, c]) => [name, { sessions: c.children }]));
+
   function health(): { status: number; body: Record<string, unknown> } {
     const degraded = cluster !== undefined && !cluster.healthy;
     const status = stopping ? 'stopping' : draining ? 'draining' : degraded ? 'degraded' : 'ok';
     const prewarmed = router.all().some((s) => s.prewarmed !== undefined) ? { prewarmed: sum((s) => s.prewarmed ?? 0) } : {};
     return {
       status: stopping ? 503 : 200,
-      body: { status, sessions: live(), version: opts.version, ...prewarmed, ...(cluster ? { redis: cluster.healthy ? 'ok' : 'unreachable' } : {}), ...(router.named ? { servers: router.counts() } : {}) },
+      body: { status, sessions: live(), version: opts.version, ...prewarmed, ...(cluster ? { redis: cluster.healthy ? 'ok' : 'unreachable' } : {}), ...(router.named ? { servers: perServerLive() } : {}) },
     };
   }
 
@@ -244,6 +250,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     get live() {
       return live();
     },
+    perServer: () => (router.named ? router.counts() : undefined),
     async drain(timeoutMs) {
       draining = true;
       const deadline = Date.now() + timeoutMs;

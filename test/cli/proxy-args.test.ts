@@ -63,6 +63,16 @@ describe('parseProxyArgs', () => {
   it('allows --demo without a command', () => {
     expect(parseProxyArgs(['--demo'], {}).demo).toBe(true);
   });
+
+  it('--config (or MCP_PROXY_CONFIG) takes the place of the command; with a command, --demo or --redis-url it is a usage error', () => {
+    expect(parseProxyArgs(['--config', 'servers.json'], {})).toMatchObject({ config: 'servers.json', command: [] });
+    expect(parseProxyArgs([], { MCP_PROXY_CONFIG: 'servers.json' }).config).toBe('servers.json');
+    expect(parseProxyArgs(['srv'], {}).config).toBeUndefined();
+    expect(() => parseProxyArgs(['--config', 'servers.json', '--', 'srv'], {})).toThrow(/give no server command as well \(got: srv\)/);
+    expect(() => parseProxyArgs(['srv'], { MCP_PROXY_CONFIG: 'servers.json' })).toThrow(UsageError);
+    expect(() => parseProxyArgs(['--config', 'servers.json', '--demo'], {})).toThrow(/--config and --demo/);
+    expect(() => parseProxyArgs(['--config', 'servers.json', '--redis-url', 'redis://r'], {})).toThrow(/--config and --redis-url/);
+  });
 });
 
 describe('parseSize', () => {

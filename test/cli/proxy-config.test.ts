@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { alive, FIXTURE, textOf, waitFor } from '../helpers/proxy-harness.js';
 import { cleanEnv, killProxyBinaries, runBinary, startProxyBinary, type ProxyBinary } from '../helpers/proxy-binary.js';
 import { call, INIT, messagesOf, openSession, post } from '../helpers/raw-http.js';
+import * as modernWire from '../helpers/modern-wire.js';
 
 /**
  * `mcp-proxy --config servers.json` through the real binary: many servers on one listener, each at
@@ -140,7 +141,43 @@ describe('mcp-proxy --config: many servers on one listener', () => {
   }, 40_000);
 });
 
+describe('mcp-proxy --config: the listener\'s features apply to every server', () => {
+  it('2026-07-28 requests are served per server, by that server\'s principal child', async () => {
+    const p = await start(writeConfig({ alpha: fixtureServer('alpha'), beta: fixtureServer('beta') }), {}, ['--child-era', 'legacy']);
+    const who = async (name: string): Promise<string> => {
+      const answer = await modernWire.final(await modernWire.post(serverUrl(p, name), modernWire.request('tools/call', { name: 'env', arguments: { name: 'WHO' } })));
+      return textOf(answer.result);
+    };
+    expect(await who('alpha')).toBe('alpha');
+    expect(await who('beta')).toBe('beta');
+    expect((await health(p)).servers).toEqual({ alpha: { sessions: 1 }, beta: { sessions: 1 } });
+    expect((await modernWire.post(serverUrl(p, 'gamma'), modernWire.request('tools/list'))).status).toBe(404);
+  }, 40_000);
+
+  it('--auth-token protects every server; --metrics labels the live gauges by server', async () => {
+    const p = await start(writeConfig({ alpha: fixtureServer('alpha'), beta: fixtureServer('beta') }), { MCP_PROXY_AUTH_TOKEN: 's3cret' }, ['--metrics']);
+    expect((await post(serverUrl(p, 'alpha'), INIT)).status).toBe(401);
+    expect((await post(serverUrl(p, 'beta'), INIT)).status).toBe(401);
+    const auth = { authorization: 'Bearer s3cret' };
+    await openSession(serverUrl(p, 'alpha'), auth);
+    await openSession(serverUrl(p, 'alpha'), auth);
+    await openSession(serverUrl(p, 'beta'), auth);
+    const text = await (await fetch(new URL('/metrics', p.url), { signal: AbortSignal.timeout(10_000) })).text();
+    expect(text).toMatch(/^mcp_proxy_sessions\{server="alpha"\} 2$/m);
+    expect(text).toMatch(/^mcp_proxy_sessions\{server="beta"\} 1$/m);
+    expect(text).toMatch(/^mcp_proxy_children\{server="alpha"\} 2$/m);
+    expect(text).not.toMatch(/^mcp_proxy_sessions \d/m);
+  }, 40_000);
+});
+
 describe('mcp-proxy --config: SIGHUP re-reads the file', () => {
+  it('without --config, SIGHUP still stops the proxy (exit 0)', async () => {
+    const p = await startProxyBinary(['--port', '0', '--drain-timeout', '0', '--', NODE, FIXTURE], { env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json' }) });
+    started.push(p);
+    p.proc.kill('SIGHUP');
+    expect(await p.exited).toBe(0);
+  }, 30_000);
+
   it('adds a server, removes one (new sessions 404, an existing one served until its DELETE), changes one for new sessions only', async () => {
     const file = writeConfig({ alpha: fixtureServer('alpha'), beta: fixtureServer('beta'), gamma: fixtureServer('gamma') });
     const p = await start(file);
@@ -177,6 +214,10 @@ describe('mcp-proxy --config: SIGHUP re-reads the file', () => {
     expect(p.stderr()).toMatch(/"level":"error","msg":"configuration reload rejected; the previous configuration keeps serving".*mcpServers\.beta\.args\[0\].*UNSET_ON_RELOAD/);
     writeFileSync(file, '{ "mcpServers": ');
     await hangUp(p, 'configuration reload rejected');
+    // A server of the new file that does not start rejects the whole file too, naming it.
+    writeConfig({ alpha: fixtureServer('alpha'), broken: { command: NODE, args: [FIXTURE, '--exit-on-start', '4'] } }, file);
+    await hangUp(p, 'configuration reload rejected');
+    expect(p.stderr()).toContain('server \\"broken\\"');
     expect(await tool(serverUrl(p, 'alpha'), a.sid, 'echo', { message: 'x' })).toBe('echo: x');
     expect((await initialize(serverUrl(p, 'alpha'))).name).toBe('alpha');
     expect((await post(serverUrl(p, 'beta'), INIT)).status).toBe(404);

@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -243,6 +243,17 @@ const ROWS: Record<string, Row> = {
     const off = await runBinary(['--port', '0'], { env: cleanEnv({ MCP_PROXY_DEMO: 'false' }) });
     expect(off.code).toBe(2);
     expect(off.stderr).toContain('no server command given');
+  },
+  async config() {
+    const file = join(realpathSync(mkdtempSync(join(tmpdir(), 'mcp-proxy-config-'))), 'servers.json');
+    writeFileSync(file, JSON.stringify({ mcpServers: { alpha: { command: NODE, args: [FIXTURE, '--name', 'alpha'] } } }));
+    const p = await start({ MCP_PROXY_CONFIG: file }, []);
+    expect(p.url).toMatch(/\/servers$/);
+    await openSession(`${p.url}/alpha/mcp`);
+    expect((await post(`${p.url}/other/mcp`, INIT)).status).toBe(404);
+    const both = await runBinary(['--port', '0', ...fixture()], { env: cleanEnv({ MCP_PROXY_CONFIG: file }) });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give no server command');
   },
 };
 

@@ -6,6 +6,18 @@ export interface MetricsSources {
   sessions: () => number;
   /** Live child processes serving clients (sessions and 2026-07-28 principals). */
   children: () => number;
+  /** With --config: the same two counts per server name; the gauges then carry a `server` label. */
+  servers?: () => Record<string, { sessions: number; children: number }> | undefined;
+}
+
+type GaugeLike = { set(labels: { server: string }, value: number): void; set(value: number): void; reset(): void };
+
+/** Sets a gauge: one series per server when named servers exist, else one unlabelled value. */
+function setGauge(gauge: GaugeLike, sources: MetricsSources, pick: (c: { sessions: number; children: number }) => number, total: () => number): void {
+  const servers = sources.servers?.();
+  if (!servers) return gauge.set(total());
+  gauge.reset();
+  for (const [server, counts] of Object.entries(servers)) gauge.set({ server }, pick(counts));
 }
 
 /**
@@ -15,8 +27,8 @@ export interface MetricsSources {
 export function createPrometheusMetrics(sources: MetricsSources): MetricsSink {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mcp_proxy_' });
-  new Gauge({ name: 'mcp_proxy_sessions', help: 'Live 2025-era sessions', registers: [registry], collect() { this.set(sources.sessions()); } });
-  new Gauge({ name: 'mcp_proxy_children', help: 'Live MCP server processes (sessions and 2026-07-28 principals)', registers: [registry], collect() { this.set(sources.children()); } });
+  new Gauge({ name: 'mcp_proxy_sessions', help: 'Live 2025-era sessions (per server with --config)', labelNames: ['server'], registers: [registry], collect() { setGauge(this, sources, (c) => c.sessions, sources.sessions); } });
+  new Gauge({ name: 'mcp_proxy_children', help: 'Live MCP server processes (sessions and 2026-07-28 principals; per server with --config)', labelNames: ['server'], registers: [registry], collect() { setGauge(this, sources, (c) => c.children, sources.children); } });
   const sessions = new Counter({ name: 'mcp_proxy_sessions_total', help: 'Sessions by outcome', labelNames: ['outcome'], registers: [registry] });
   const requests = new Counter({ name: 'mcp_proxy_requests_total', help: 'HTTP requests to the MCP endpoint by JSON-RPC method and outcome', labelNames: ['method', 'outcome'], registers: [registry] });
   const duration = new Histogram({
