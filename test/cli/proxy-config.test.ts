@@ -70,14 +70,15 @@ afterAll(() => {
 
 describe('mcp-proxy --config: many servers on one listener', () => {
   it('serves each server of the file at /servers/<name>/mcp with its own children; an unknown name is 404; /healthz counts per server', async () => {
-    const p = await start(writeConfig({ alpha: fixtureServer('alpha'), beta: fixtureServer('beta', { env: { WHO: '${BETA_WHO:-beta-default}' } }) }));
+    const p = await start(writeConfig({ alpha: fixtureServer('alpha', { env: { WHO: '${ALPHA_WHO}' } }), beta: fixtureServer('beta', { env: { WHO: '${BETA_WHO:-beta-default}' } }) }), { ALPHA_WHO: 'alpha-from-env' });
     expect(p.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/servers$/);
     const a = await initialize(serverUrl(p, 'alpha'));
     const b = await initialize(serverUrl(p, 'beta'));
     expect([a.name, b.name]).toEqual(['alpha', 'beta']);
     expect(await toolNames(serverUrl(p, 'alpha'), a.sid)).toContain('echo');
     expect(await toolNames(serverUrl(p, 'beta'), b.sid)).toContain('echo');
-    expect(await tool(serverUrl(p, 'alpha'), a.sid, 'env', { name: 'WHO' })).toBe('alpha');
+    // ${VAR} from the proxy's environment; ${VAR:-default} when it is unset.
+    expect(await tool(serverUrl(p, 'alpha'), a.sid, 'env', { name: 'WHO' })).toBe('alpha-from-env');
     expect(await tool(serverUrl(p, 'beta'), b.sid, 'env', { name: 'WHO' })).toBe('beta-default');
     const pids = [await tool(serverUrl(p, 'alpha'), a.sid, 'pid'), await tool(serverUrl(p, 'beta'), b.sid, 'pid')];
     expect(new Set(pids).size).toBe(2);
