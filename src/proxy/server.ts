@@ -10,20 +10,23 @@ import { classifyRequest, echoId, requestedVersion, unsupportedVersion } from '.
 import { answerRefusal, ProxyRefusal, refusal } from './http/refusals.js';
 import { createHash } from 'node:crypto';
 import type { SessionOutcome } from './telemetry/metrics-sink.js';
-import type { ProxyOptions } from './proxy-options.js';
+import type { ForwardedClaims, ProxyOptions } from './proxy-options.js';
 import { Capacity } from './capacity.js';
 import { PrewarmPool } from './sessions/prewarm-pool.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
 import { startCluster, type Cluster, type Refuse } from './cluster/cluster.js';
+import { callerIdentity, identityConfigured, type CallerIdentity } from './identity/caller-identity.js';
+import { principalChildKey } from './identity/child-key.js';
 
 /**
  * Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer.
  * `handle` throws a ProxyRefusal (http/refusals.ts) for what it refuses before answering; the server answers it.
  */
 export interface ModernHandler {
-  handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>): Promise<void>;
+  /** `identity`: with --header-to-env or forwarded claims, which child serves the caller and its variables. */
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>, identity?: CallerIdentity): Promise<void>;
   readonly size: number;
   /** Children with a request in flight. */
   readonly busyCount?: number;
@@ -81,6 +84,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       requestTimeoutMs: opts.requestTimeoutMs,
       maxQueuedMessages: opts.maxQueuedMessages,
       maxBodyBytes: opts.maxBodyBytes,
+      ...(opts.toolFilter ? { toolFilter: opts.toolFilter } : {}),
       logger: log,
       now: opts.now,
     },
@@ -88,7 +92,10 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const allowedHostnames = hostAllowListFor(opts.host, opts.allowedHosts);
   const policy: EdgePolicy = { allowedOrigins: opts.allowedOrigins, ...(allowedHostnames ? { allowedHostnames } : {}) };
   const childOptions = { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs };
-  const pool: PrewarmPool | undefined = opts.prewarm > 0
+  // A child whose environment depends on its caller cannot be spawned ahead: no pool then.
+  const identityOn = identityConfigured(opts);
+  if (opts.prewarm > 0 && identityOn) log.warn('--prewarm is off: with --header-to-env or forwarded claims each child is spawned for its caller', { prewarm: opts.prewarm });
+  const pool: PrewarmPool | undefined = opts.prewarm > 0 && !identityOn
     ? new PrewarmPool({ size: opts.prewarm, child: childOptions, logger: log, capacityLeft: () => capacity.left })
     : undefined;
   // Principals' children come and go without telling the pool: it gives back capacity on this tick.
@@ -128,10 +135,12 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     if (stopping) throw refusal('SHUTTING_DOWN');
     if (opts.cluster && !cluster) throw refusal('CLUSTER_STARTING');
     let principal: string | undefined = ANONYMOUS;
+    let claims: ForwardedClaims | undefined;
     if (opts.auth) {
       const auth = await opts.auth.authenticate(req);
       if (!auth.ok) return sendJson(res, auth.status, auth.body, { ...cors, ...auth.headers });
       principal = auth.principal;
+      claims = auth.claims;
     }
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') throw refusal('METHOD_NOT_ALLOWED');
     // A hop from another instance (secret verified) is served here and never forwarded again (no loops).
@@ -170,15 +179,18 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       // The SDK classifier's own ladder verdict (status and code decided by the SDK), relayed as it is.
       if (era.kind === 'reject') return sendJson(res, era.httpStatus, errorResponse(echoId(body), era.code, era.message, era.data), cors);
       if (era.kind === 'modern') {
+        // Every 2026-07-28 request names its caller's child: principal and header values (identity/).
+        const identity = modern && identityOn ? callerIdentity(opts, principal, claims, req.headers, echoId(body)) : undefined;
         if (modern && cluster) {
-          const local = (): Promise<void> => modern.handle(req, res, body, principal, cors);
+          const local = (): Promise<void> => modern.handle(req, res, body, principal, cors, identity);
+          const key = identity?.key ?? principalChildKey(principal, {});
           if (hop === 'forwarded') {
-            cluster.principalActive(principal);
+            cluster.principalActive(key);
             return local();
           }
-          return cluster.servePrincipal(req, res, raw, principal, local, refuser(res, cors, body));
+          return cluster.servePrincipal(req, res, raw, key, local, refuser(res, cors, body));
         }
-        if (modern) return modern.handle(req, res, body, principal, cors);
+        if (modern) return modern.handle(req, res, body, principal, cors, identity);
         throw unsupportedVersion(echoId(body), requestedVersion(req, body));
       }
     }
@@ -188,7 +200,9 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
           metrics?.session('refused');
           throw refusal('DRAINING', { id: echoId(body) });
         }
-        const session = sessions.create(principal);
+        // The session's first request gives its child the caller's identity, once (later ones cannot change it).
+        const callerEnv = identityOn ? callerIdentity(opts, principal, claims, req.headers, echoId(body)).env : undefined;
+        const session = sessions.create(principal, callerEnv);
         if (!session) {
           log.warn('session limit reached', { maxSessions: opts.maxSessions });
           metrics?.session('refused');
