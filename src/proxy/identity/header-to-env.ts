@@ -10,7 +10,13 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A portable environment variable name. */
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** C0 controls (tab included), DEL and the C1 controls: none may reach an environment variable. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
 
 /** Headers that carry the caller's credentials or the proxy's own secrets: never copied by --header-to-env. */
 function reservedHeader(lower: string): string | undefined {
@@ -61,7 +67,7 @@ export function readHeaderEnv(specs: readonly HeaderToEnvSpec[], headers: Incomi
       continue;
     }
     if (value.length > MAX_HEADER_ENV_BYTES) return { ok: false, header: spec.header, problem: 'too-large' };
-    if (CONTROL.test(value)) return { ok: false, header: spec.header, problem: 'control-characters' };
+    if (hasControlCharacter(value)) return { ok: false, header: spec.header, problem: 'control-characters' };
     env[spec.variable] = value;
   }
   return { ok: true, env };
