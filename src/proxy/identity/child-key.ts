@@ -14,7 +14,14 @@ export function principalChildKey(principal: string | undefined, headerEnv: Read
   return JSON.stringify([principal ?? null, ...names.map((name) => [name, headerEnv[name]])]);
 }
 
-/** What may leave the process of a child key (the cluster directory, traces): 32 hex digits of its SHA-256, never the identity or a header value. */
+/** The key of the anonymous callers without header values: one child for all of them. */
+const ANONYMOUS_KEY = principalChildKey(undefined, {});
+
+/**
+ * What may leave the process of a child key (the cluster directory): 32 hex digits of its SHA-256, never
+ * the identity or a header value; `anonymous` for the anonymous callers without header values.
+ */
 export function childKeyFingerprint(key: string): string {
+  if (key === ANONYMOUS_KEY) return 'anonymous';
   return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }

@@ -18,7 +18,8 @@ describe('cluster: what crosses a hop and what the directory stores', () => {
     expect(key).toMatch(/^[0-9a-f]{32}$/);
     expect(key).toBe(of('token:secret-value'));
     expect(key).not.toBe(of('token:other'));
-    expect(of(undefined)).toMatch(/^[0-9a-f]{32}$/);
+    expect(of(undefined)).toBe('anonymous');
+    expect(of(undefined, { TENANT: 'a' })).toMatch(/^[0-9a-f]{32}$/);
     expect(of(undefined)).not.toBe(of(undefined, { TENANT: 'a' }));
     expect(of('token:secret-value', { TENANT: 'a' })).not.toBe(of('token:secret-value', { TENANT: 'b' }));
     expect(of('token:secret-value', { TENANT: 'zz-tenant' })).not.toContain('zz');

@@ -141,5 +141,7 @@ describe('principalChildKey: which 2026-07-28 child serves a caller', () => {
     const fp = childKeyFingerprint(principalChildKey('bearer:abc', { TENANT: 'zz-tenant' }));
     expect(fp).toMatch(/^[0-9a-f]{32}$/);
     expect(fp).not.toContain('zz');
+    expect(childKeyFingerprint(principalChildKey(undefined, {}))).toBe('anonymous');
+    expect(childKeyFingerprint(principalChildKey('anonymous', {}))).toMatch(/^[0-9a-f]{32}$/);
   });
 });
