@@ -3,7 +3,7 @@ import { filterToolsListAnswer, globToRegExp, hiddenToolCallAnswer, ToolFilterSt
 import type { JsonRpcMessage } from '../../src/shared/jsonrpc.js';
 
 const list = (id: number, names: string[], extra: Record<string, unknown> = {}): JsonRpcMessage => ({ jsonrpc: '2.0', id, result: { tools: names.map((name) => ({ name, inputSchema: { type: 'object' } })), ...extra } });
-const namesOf = (m: JsonRpcMessage): string[] => ((m as { result: { tools: Array<{ name: string }> } }).result.tools).map((t) => t.name);
+const namesOf = (m: JsonRpcMessage): string[] => ((m as unknown as { result: { tools: Array<{ name: string }> } }).result.tools).map((t) => t.name);
 
 describe('tool filter: globs', () => {
   it('* is any run (none included), ? exactly one character, anchored at both ends', () => {
