@@ -87,8 +87,14 @@ export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger, proc:
   const cluster = cli.redisUrl
     ? { cluster: { redisUrl: cli.redisUrl, ...(cli.advertiseUrl ? { advertiseUrl: cli.advertiseUrl } : {}), ...(cli.clusterSecret ? { secret: cli.clusterSecret } : {}) } }
     : {};
+  const identity = {
+    ...(cli.headerToEnv.length > 0 ? { headerToEnv: cli.headerToEnv } : {}),
+    ...(cli.forwardClaims ? { forwardClaims: true } : {}),
+    ...(cli.forwardToken ? { forwardToken: true } : {}),
+    ...(cli.allowTools.length > 0 || cli.denyTools.length > 0 ? { toolFilter: { allow: cli.allowTools, deny: cli.denyTools } } : {}),
+  };
   const auth = await buildEdgeAuth(cli, logger);
-  return auth ? { ...base, ...cluster, auth } : { ...base, ...cluster };
+  return auth ? { ...base, ...cluster, ...identity, auth } : { ...base, ...cluster, ...identity };
 }
 
 function protectionLabel(cli: ProxyCliOptions): string {

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isLogLevel, type LogLevel } from '../shared/logger.js';
+import type { HeaderToEnvSpec } from '../proxy/proxy-options.js';
 import { parseBooleanWord } from './flag-values.js';
 import { PROXY_OPTIONS, type ProxyOptionSpec } from './proxy-option-table.js';
 
@@ -40,6 +41,11 @@ export interface ProxyCliOptions {
   clusterSecret?: string;
   /** --config: the servers file (then no command is given). */
   config?: string;
+  headerToEnv: HeaderToEnvSpec[];
+  forwardClaims: boolean;
+  forwardToken: boolean;
+  allowTools: string[];
+  denyTools: string[];
   command: string[];
 }
 
@@ -151,6 +157,9 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
   if (o.redisUrl === undefined && (o.advertiseUrl !== undefined || o.clusterSecret !== undefined)) {
     throw new UsageError('--advertise-url and --cluster-secret need --redis-url (they configure several instances sharing one Redis)');
   }
+  if ((o.forwardClaims === true || o.forwardToken === true) && o.oauthIssuer === undefined && authToken.length === 0) {
+    throw new UsageError('--forward-claims and --forward-token need --auth-token or --oauth-issuer: without authentication there is no caller to forward');
+  }
   const endpoint = o.endpoint as string;
   return {
     host: o.host as string, port: o.port as number, endpoint: endpoint.startsWith('/') ? endpoint : `/${endpoint}`,
@@ -165,6 +174,8 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     ...(typeof o.advertiseUrl === 'string' ? { advertiseUrl: o.advertiseUrl } : {}),
     ...(typeof o.clusterSecret === 'string' ? { clusterSecret: o.clusterSecret } : {}),
     ...(config !== undefined ? { config } : {}),
-    oauthScope: o.oauthScope as string[], childEra: o.childEra as ProxyCliOptions['childEra'], demo: o.demo === true, metrics: o.metrics === true, command,
+    oauthScope: o.oauthScope as string[], childEra: o.childEra as ProxyCliOptions['childEra'], demo: o.demo === true, metrics: o.metrics === true,
+    headerToEnv: o.headerToEnv as HeaderToEnvSpec[], forwardClaims: o.forwardClaims === true, forwardToken: o.forwardToken === true,
+    allowTools: o.allowTools as string[], denyTools: o.denyTools as string[], command,
   };
 }

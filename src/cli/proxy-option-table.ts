@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import { PROXY_DEFAULTS } from '../proxy/proxy-options.js';
+import { PROXY_DEFAULTS, type HeaderToEnvSpec } from '../proxy/proxy-options.js';
+import { parseHeaderToEnv } from '../proxy/identity/header-to-env.js';
 
 /**
  * Every mcp-proxy option in one table: its flag, its environment variable, how a value is parsed and its
@@ -78,6 +79,18 @@ const collectTokens = (value: string, previous: unknown = []): string[] => {
   return [...(previous as string[]), ...tokens];
 };
 
+/** `HEADER=VAR[!]` items (repeatable; comma-separated or one per line); two headers for one variable are refused. */
+export function collectHeaderToEnv(value: string, previous: unknown = []): HeaderToEnvSpec[] {
+  const out = [...(previous as HeaderToEnvSpec[])];
+  for (const item of value.split(/[,\n]/).filter((s) => s.trim() !== '')) {
+    const parsed = parseHeaderToEnv(item);
+    if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+    if (out.some((o) => o.variable === parsed.spec.variable)) throw new InvalidArgumentError(`--header-to-env: ${parsed.spec.variable} is given twice`);
+    out.push(parsed.spec);
+  }
+  return out;
+}
+
 const redisUrl = (value: string): string => {
   let protocol: string | undefined;
   try {
@@ -135,4 +148,9 @@ export const PROXY_OPTIONS: readonly ProxyOptionSpec[] = [
   spec({ key: 'logFormat', flags: '--log-format <format>', env: 'MCP_PROXY_LOG_FORMAT', kind: 'value', description: 'auto (text on a TTY, else JSON lines), json or text', choices: ['auto', 'json', 'text'], default: 'auto' }),
   spec({ key: 'demo', flags: '--demo', env: 'MCP_PROXY_DEMO', kind: 'flag', description: 'serve the bundled demo server (@modelcontextprotocol/server-everything)', default: false }),
   spec({ key: 'config', flags: '--config <file>', env: 'MCP_PROXY_CONFIG', kind: 'value', description: 'serve every server of this JSON file ({"mcpServers": {"<name>": {"command": …}}}), each at /servers/<name>/mcp; SIGHUP re-reads it (instead of a command)' }),
+  spec({ key: 'headerToEnv', flags: '--header-to-env <HEADER=VAR>', env: 'MCP_PROXY_HEADER_TO_ENV', kind: 'list', description: 'put this request header of a session\'s first request into its child\'s environment; VAR! makes the header required (repeatable, or comma-separated / one per line)', parse: collectHeaderToEnv, default: [] }),
+  spec({ key: 'forwardClaims', flags: '--forward-claims', env: 'MCP_PROXY_FORWARD_CLAIMS', kind: 'flag', description: 'with --auth-token or OAuth: give the child the caller\'s MCP_PROXY_SUB, MCP_PROXY_ISS and MCP_PROXY_SCOPES', default: false }),
+  spec({ key: 'forwardToken', flags: '--forward-token', env: 'MCP_PROXY_FORWARD_TOKEN', kind: 'flag', description: 'with --auth-token or OAuth: give the child the caller\'s raw bearer token as MCP_PROXY_TOKEN', default: false }),
+  spec({ key: 'allowTools', flags: '--allow-tools <globs>', env: 'MCP_PROXY_ALLOW_TOOLS', kind: 'list', description: 'show only the tools matching these globs (* and ?, case-sensitive; repeatable, or comma-separated)', parse: collectList, default: [] }),
+  spec({ key: 'denyTools', flags: '--deny-tools <globs>', env: 'MCP_PROXY_DENY_TOOLS', kind: 'list', description: 'hide the tools matching these globs (wins over --allow-tools; repeatable, or comma-separated)', parse: collectList, default: [] }),
 ];

@@ -5,9 +5,21 @@ import type { MetricsSink } from './telemetry/metrics-sink.js';
 import type { TraceSink } from './telemetry/tracing-sink.js';
 import type { ClusterOptions } from './cluster/cluster.js';
 
+/**
+ * What an authenticated request says about its caller, for --forward-claims / --forward-token. Never
+ * logged. `sub`: the JWT `sub` (empty when the token has none), or a static token's fingerprint;
+ * `iss`: the JWT `iss` (empty for static tokens); `token`: the raw bearer.
+ */
+export interface ForwardedClaims {
+  sub: string;
+  iss: string;
+  scopes: string[];
+  token: string;
+}
+
 /** The outcome of authenticating one HTTP request at the edge. */
 export type EdgeAuthResult =
-  | { ok: true; principal: string }
+  | { ok: true; principal: string; claims?: ForwardedClaims }
   | { ok: false; status: number; headers: Record<string, string>; body: unknown };
 
 /** Resource-server protection (static bearer tokens or OAuth); see src/proxy/auth. */

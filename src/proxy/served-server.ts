@@ -9,7 +9,9 @@ import { classifyRequest, echoId, requestedVersion, unsupportedVersion } from '.
 import { answerRefusal, refusal } from './http/refusals.js';
 import type { RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
-import type { ProxyOptions } from './proxy-options.js';
+import type { ForwardedClaims, ProxyOptions } from './proxy-options.js';
+import { callerIdentity, identityConfigured } from './identity/caller-identity.js';
+import { principalChildKey } from './identity/child-key.js';
 import type { ModernHandler } from './server.js';
 import { PrewarmPool } from './sessions/prewarm-pool.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -32,6 +34,8 @@ export interface McpRequest {
   note: RequestNote;
   cors: Record<string, string>;
   principal: string | undefined;
+  /** The authenticated caller's claims (for --forward-claims / --forward-token). */
+  claims: ForwardedClaims | undefined;
   hop: Hop;
   body: unknown;
   raw: string | undefined;
@@ -55,6 +59,8 @@ export class ServedServer {
   readonly #pool: PrewarmPool | undefined;
   readonly #poolTick: NodeJS.Timeout | undefined;
   readonly #log: Logger;
+  /** --header-to-env or forwarded claims: each child is spawned for its caller. */
+  readonly #identityOn: boolean;
   #retired = false;
   #poolClosed: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
@@ -71,7 +77,10 @@ export class ServedServer {
     // One count under maxSessions: the sessions and, when 2026-07-28 is served, the principal children.
     const capacity = modern?.capacity ?? new Capacity(options.maxSessions);
     const childOptions = { ...options.child, maxLineBytes: options.maxLineBytes, killGraceMs: options.killGraceMs };
-    this.#pool = options.prewarm > 0
+    // A child whose environment depends on its caller cannot be spawned ahead: no pool then.
+    this.#identityOn = identityConfigured(options);
+    if (options.prewarm > 0 && this.#identityOn) log.warn('--prewarm is off: with --header-to-env or forwarded claims each child is spawned for its caller', { prewarm: options.prewarm });
+    this.#pool = options.prewarm > 0 && !this.#identityOn
       ? new PrewarmPool({ size: options.prewarm, child: childOptions, logger: log, capacityLeft: () => (this.#retired ? 0 : capacity.left) })
       : undefined;
     this.sessions = new SessionManager({
@@ -90,6 +99,7 @@ export class ServedServer {
         requestTimeoutMs: options.requestTimeoutMs,
         maxQueuedMessages: options.maxQueuedMessages,
         maxBodyBytes: options.maxBodyBytes,
+        ...(options.toolFilter ? { toolFilter: options.toolFilter } : {}),
         logger: log,
         now: options.now,
       },
@@ -147,15 +157,18 @@ export class ServedServer {
       if (era.kind === 'modern') {
         const modern = this.modern;
         if (this.#retired) throw refusal('NOT_FOUND', { detail: this.prefix + this.options.endpoint });
+        // Every 2026-07-28 request names its caller's child: principal and header values (identity/).
+        const identity = modern && this.#identityOn ? callerIdentity(this.options, principal, r.claims, req.headers, echoId(body)) : undefined;
         if (modern && cluster) {
-          const local = (): Promise<void> => modern.handle(req, res, body, principal, cors);
+          const local = (): Promise<void> => modern.handle(req, res, body, principal, cors, identity);
+          const key = identity?.key ?? principalChildKey(principal, {});
           if (hop === 'forwarded') {
-            cluster.principalActive(principal);
+            cluster.principalActive(key);
             return local();
           }
-          return cluster.servePrincipal(req, res, r.raw, principal, local, refuser(res, cors, body));
+          return cluster.servePrincipal(req, res, r.raw, key, local, refuser(res, cors, body));
         }
-        if (modern) return modern.handle(req, res, body, principal, cors);
+        if (modern) return modern.handle(req, res, body, principal, cors, identity);
         throw unsupportedVersion(echoId(body), requestedVersion(req, body));
       }
     }
@@ -179,7 +192,9 @@ export class ServedServer {
       metrics?.session('refused');
       throw refusal('DRAINING', { id: echoId(body) });
     }
-    const session = this.sessions.create(r.principal);
+    // The session's first request gives its child the caller's identity, once (later ones cannot change it).
+    const callerEnv = this.#identityOn ? callerIdentity(this.options, r.principal, r.claims, req.headers, echoId(body)).env : undefined;
+    const session = this.sessions.create(r.principal, callerEnv);
     if (!session) {
       this.#log.warn('session limit reached', { maxSessions: this.options.maxSessions });
       metrics?.session('refused');

@@ -6,7 +6,8 @@ import { readBody } from './http/body-reader.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './http/edge-checks.js';
 import { answerRefusal, ProxyRefusal, refusal } from './http/refusals.js';
 import { createHash } from 'node:crypto';
-import type { ProxyOptions } from './proxy-options.js';
+import type { ForwardedClaims, ProxyOptions } from './proxy-options.js';
+import type { CallerIdentity } from './identity/caller-identity.js';
 import type { Capacity } from './capacity.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
@@ -20,7 +21,8 @@ import { SERVER_PATHS, serverPrefix } from './config/config-options.js';
  * `handle` throws a ProxyRefusal (http/refusals.ts) for what it refuses before answering; the server answers it.
  */
 export interface ModernHandler {
-  handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>): Promise<void>;
+  /** `identity`: with --header-to-env or forwarded claims, which child serves the caller and its variables. */
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>, identity?: CallerIdentity): Promise<void>;
   readonly size: number;
   /** Children with a request in flight. */
   readonly busyCount?: number;
@@ -123,10 +125,12 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     if (stopping) throw refusal('SHUTTING_DOWN');
     if (opts.cluster && !cluster) throw refusal('CLUSTER_STARTING');
     let principal: string | undefined = ANONYMOUS;
+    let claims: ForwardedClaims | undefined;
     if (opts.auth) {
       const auth = await opts.auth.authenticate(req);
       if (!auth.ok) return sendJson(res, auth.status, auth.body, { ...cors, ...auth.headers });
       principal = auth.principal;
+      claims = auth.claims;
     }
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') throw refusal('METHOD_NOT_ALLOWED');
     // A hop from another instance (secret verified) is served here and never forwarded again (no loops).
@@ -162,7 +166,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     // A removed server's sessions are still served; a new session or a 2026-07-28 request is not.
     const server = router.pick(route, sessionId, principal);
     if (!server) throw refusal('NOT_FOUND', { detail: endpointOf(route) });
-    return server.serve({ req, res, note, cors, principal, hop, body, raw, sessionId });
+    return server.serve({ req, res, note, cors, principal, claims, hop, body, raw, sessionId });
   }
 
   /** /healthz per server: `sessions` counts what the top-level `sessions` counts (sessions and principal children). */

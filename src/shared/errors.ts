@@ -25,6 +25,8 @@ export type ProxyRefusalCode =
   | 'NOT_FOUND'
   | 'REQUEST_CLOSED'
   | 'INTERNAL'
+  /** --header-to-env: a required header is missing, or a value is too long or has control characters. */
+  | 'IDENTITY_HEADER'
   // --redis-url (src/proxy/cluster)
   | 'CLUSTER_STARTING'
   | 'CLUSTER_FORGED'

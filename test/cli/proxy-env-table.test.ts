@@ -49,6 +49,12 @@ async function useRedis(): Promise<RedisServer> {
 
 type Row = () => Promise<void>;
 
+/** A tool call in a 2025 session with extra request headers (a bearer token); the tool's text. */
+async function toolTextWith(url: string, sid: string, name: string, args: Record<string, unknown>, headers: Record<string, string>): Promise<string> {
+  const res = await post(url, { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name, arguments: args } }, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25', ...headers });
+  return textOf((await messagesOf(res)).find((m) => m.id === 8)!.result);
+}
+
 const ROWS: Record<string, Row> = {
   async host() {
     const p = await start({ MCP_PROXY_HOST: '127.0.0.2' });
@@ -254,6 +260,47 @@ const ROWS: Record<string, Row> = {
     const both = await runBinary(['--port', '0', ...fixture()], { env: cleanEnv({ MCP_PROXY_CONFIG: file }) });
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('give no server command');
+  },
+  async headerToEnv() {
+    const p = await start({ MCP_PROXY_HEADER_TO_ENV: 'X-Tenant=TENANT!,X-Region=REGION' });
+    const refused = await post(p.url, INIT);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('the x-tenant header is required');
+    const sid = await openSession(p.url, { 'x-tenant': 'acme', 'x-region': 'eu' });
+    expect(await toolText(p.url, sid, 'env', { name: 'TENANT' })).toBe('acme');
+    expect(await toolText(p.url, sid, 'env', { name: 'REGION' })).toBe('eu');
+    const spoof = await runBinary(['--port', '0', ...fixture()], { env: cleanEnv({ MCP_PROXY_HEADER_TO_ENV: 'X-Sub=MCP_PROXY_SUB' }) });
+    expect(spoof.code).toBe(2);
+    expect(spoof.stderr).toContain('MCP_PROXY_SUB is refused');
+  },
+  async forwardClaims() {
+    const p = await start({ MCP_PROXY_AUTH_TOKEN: 's3cret', MCP_PROXY_FORWARD_CLAIMS: 'true' });
+    const auth = { authorization: 'Bearer s3cret' };
+    const sid = await openSession(p.url, auth);
+    expect(await toolTextWith(p.url, sid, 'env', { name: 'MCP_PROXY_SUB' }, auth)).toMatch(/^[0-9a-f]{16}$/);
+    expect(await toolTextWith(p.url, sid, 'env', { name: 'MCP_PROXY_TOKEN' }, auth)).toBe('(unset)');
+    const alone = await runBinary(['--port', '0', ...fixture()], { env: cleanEnv({ MCP_PROXY_FORWARD_CLAIMS: '1' }) });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('need --auth-token or --oauth-issuer');
+  },
+  async forwardToken() {
+    const p = await start({ MCP_PROXY_AUTH_TOKEN: 's3cret', MCP_PROXY_FORWARD_TOKEN: 'yes' });
+    const auth = { authorization: 'Bearer s3cret' };
+    const sid = await openSession(p.url, auth);
+    expect(await toolTextWith(p.url, sid, 'env', { name: 'MCP_PROXY_TOKEN' }, auth)).toBe('s3cret');
+    expect(p.stderr()).not.toContain('s3cret');
+  },
+  async allowTools() {
+    const p = await start({ MCP_PROXY_ALLOW_TOOLS: 'echo,p?d' });
+    const sid = await openSession(p.url);
+    const res = await post(p.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' });
+    expect(((await messagesOf(res))[0]!.result as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toEqual(['echo', 'pid']);
+  },
+  async denyTools() {
+    const p = await start({ MCP_PROXY_DENY_TOOLS: 'crash' });
+    const sid = await openSession(p.url);
+    expect((await call(p.url, sid, 4, 'crash')).error).toEqual({ code: -32602, message: 'Unknown tool: crash' });
+    expect(await toolText(p.url, sid, 'echo', { message: 'still here' })).toBe('echo: still here');
   },
 };
 

@@ -18,6 +18,7 @@ import {
 import { ProxyError } from '../../shared/errors.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, type HttpContext } from '../../oauth/http.js';
 import type { FetchLike } from '../../shared/fetch-like.js';
+import type { ForwardedClaims } from '../proxy-options.js';
 import { headerValue } from '../http/header-value.js';
 import { fetchIssuerMetadata, type IssuerMetadata } from './issuer-metadata.js';
 import { createJwtVerifier } from './jwt-verifier.js';
@@ -49,7 +50,7 @@ export interface OAuthGuardOptions {
 export type AuthGuardOptions = BearerGuardOptions | OAuthGuardOptions;
 
 export type AuthResult =
-  | { ok: true; principal: string; authInfo: AuthInfo }
+  | { ok: true; principal: string; authInfo: AuthInfo; claims: ForwardedClaims }
   | { ok: false; status: number; headers: Record<string, string>; body: string };
 
 export interface PlainResponse {
@@ -82,6 +83,13 @@ function principalOf(info: AuthInfo, mode: AuthGuardOptions['mode']): string {
   if (mode === 'bearer') return `bearer:${String(extra.fingerprint ?? tokenFingerprint(info.token))}`;
   if (typeof extra.sub === 'string' && extra.sub) return `oauth:${String(extra.iss ?? '')}#${extra.sub}`;
   return `oauth-client:${info.clientId}`;
+}
+
+/** What --forward-claims / --forward-token give the child: the JWT's sub/iss (empty when absent), or a static token's fingerprint and no issuer. */
+function claimsOf(info: AuthInfo, mode: AuthGuardOptions['mode']): ForwardedClaims {
+  const extra = info.extra ?? {};
+  if (mode === 'bearer') return { sub: String(extra.fingerprint ?? tokenFingerprint(info.token)), iss: '', scopes: [...info.scopes], token: info.token };
+  return { sub: typeof extra.sub === 'string' ? extra.sub : '', iss: typeof extra.iss === 'string' ? extra.iss : '', scopes: [...info.scopes], token: info.token };
 }
 
 export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
@@ -149,7 +157,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
         const challenge = { requiredScopes: scopes, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) };
         try {
           const authInfo = await verifyBearerToken(header, { verifier, ...challenge, ...(resourceUrl ? { expectedResource: resourceUrl } : {}) });
-          return { ok: true, principal: principalOf(authInfo, options.mode), authInfo };
+          return { ok: true, principal: principalOf(authInfo, options.mode), authInfo, claims: claimsOf(authInfo, options.mode) };
         } catch (error) {
           const response = await plain(bearerAuthChallengeResponse(error, challenge));
           return { ok: false, ...response };

@@ -15,7 +15,7 @@ export function toEdgeAuthenticator(guard: AuthGuard): EdgeAuthenticator {
   return {
     async authenticate(req: IncomingMessage): Promise<EdgeAuthResult> {
       const result = await guard.authenticate(req.headers);
-      if (result.ok) return { ok: true, principal: result.principal };
+      if (result.ok) return { ok: true, principal: result.principal, claims: result.claims };
       return { ok: false, status: result.status, headers: result.headers, body: parseBody(result.body) };
     },
     serveWellKnown(req: IncomingMessage, res: ServerResponse): boolean {

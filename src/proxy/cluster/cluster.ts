@@ -34,9 +34,9 @@ export interface Cluster {
   /** A session not found here, asked by a client: forwarded to its owner, or answered 404/503. */
   serveElsewhere(req: IncomingMessage, res: ServerResponse, body: string | undefined, sessionId: string, refuse: Refuse): Promise<void>;
   /** A 2026-07-28 request from a client: served here (`local`) when this instance holds or takes the principal, else forwarded. */
-  servePrincipal(req: IncomingMessage, res: ServerResponse, body: string | undefined, principal: string | undefined, local: () => Promise<void>, refuse: Refuse): Promise<void>;
+  servePrincipal(req: IncomingMessage, res: ServerResponse, body: string | undefined, childKey: string, local: () => Promise<void>, refuse: Refuse): Promise<void>;
   /** A forwarded 2026-07-28 request, served here: the principal's entry lives on. */
-  principalActive(principal: string | undefined): void;
+  principalActive(childKey: string): void;
   close(): Promise<void>;
 }
 
@@ -154,8 +154,8 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
       owners.set(sessionId, { owner, until: Date.now() + OWNER_CACHE_MS });
       return forward(req, res, body, owner, refuse, sessionId);
     },
-    async servePrincipal(req, res, body, principal, local, refuse) {
-      const key = principalKey(principal);
+    async servePrincipal(req, res, body, childKey, local, refuse) {
+      const key = principalKey(childKey);
       if (refreshed.has(`p:${key}`) && !due(`p:${key}`)) return local();
       if (!directory.healthy) return unreachable(refuse);
       let holder: string;
@@ -176,8 +176,8 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
       refreshed.delete(`p:${key}`);
       return forward(req, res, body, holder, refuse);
     },
-    principalActive(principal) {
-      const key = principalKey(principal);
+    principalActive(childKey) {
+      const key = principalKey(childKey);
       if (due(`p:${key}`)) directory.touchPrincipal(key, ttlMs).catch(quietly('refresh', `p:${key}`));
     },
     async close() {

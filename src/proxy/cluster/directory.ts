@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { childKeyFingerprint } from '../identity/child-key.js';
 import { createClient } from 'redis';
 import { ProxyError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
@@ -51,9 +52,13 @@ const PREFIX = 'mcp-proxy:';
 /** Deletes a key only while it holds the given value (an owner never removes another's entry). */
 const DELETE_IF = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
-/** What the directory stores of a principal: a fingerprint, never the identity or a token. */
-export function principalKey(principal: string | undefined): string {
-  return principal === undefined ? 'anonymous' : createHash('sha256').update(principal).digest('hex').slice(0, 32);
+/**
+ * What the directory stores of a principal's child: the fingerprint of its key (principalChildKey: the
+ * principal and its --header-to-env values, the same key the instance's own children use), never the
+ * identity, a header value or a token.
+ */
+export function principalKey(childKey: string): string {
+  return childKeyFingerprint(childKey);
 }
 
 /** The Redis URL without its password, for log lines. */

@@ -35,6 +35,7 @@ export const REFUSALS: Readonly<Record<ProxyRefusalCode, RefusalSpec>> = {
   BATCH_NOT_ALLOWED: { status: 400, rpcCode: INVALID_REQUEST, message: (version) => `Invalid Request: JSON-RPC batches are not allowed in protocol version ${version}` },
   NOT_FOUND: { status: 404, rpcCode: SERVER_ERROR, message: (endpoint) => `Not Found: the MCP endpoint is ${endpoint}` },
   REQUEST_CLOSED: { status: 499, rpcCode: SERVER_ERROR, message: () => 'Request closed' },
+  IDENTITY_HEADER: { status: 400, rpcCode: INVALID_REQUEST, message: (what) => `Bad Request: ${what}` },
   INTERNAL: { status: 500, rpcCode: INTERNAL_ERROR, message: (what) => (what ? `Internal error: ${what}` : 'Internal error in the proxy') },
   CLUSTER_STARTING: { status: 503, rpcCode: SERVER_ERROR, message: () => 'Proxy is starting (connecting to the session directory)', headers: { 'Retry-After': '1' } },
   CLUSTER_FORGED: { status: 403, rpcCode: SERVER_ERROR, message: () => 'Forbidden: bad cluster secret' },

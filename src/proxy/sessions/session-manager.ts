@@ -50,10 +50,15 @@ export class SessionManager {
     return this.#sessions.size;
   }
 
-  /** A new session and its child, or undefined when the limit (shared with the principal children) is reached. */
-  create(principal: string | undefined): Session | undefined {
+  /**
+   * A new session and its child, or undefined when the limit (shared with the principal children) is
+   * reached. `callerEnv` (the caller's identity for the child) is only for a child spawned for it: a
+   * session with one never takes a prewarmed child.
+   */
+  create(principal: string | undefined, callerEnv?: Readonly<Record<string, string>>): Session | undefined {
     if (!this.#capacity.hasRoom) return undefined;
-    const session = new Session(newSessionId(), principal, this.#cfg.session, this.#cfg.takeChild?.());
+    const prewarmed = callerEnv && Object.keys(callerEnv).length > 0 ? undefined : this.#cfg.takeChild?.();
+    const session = new Session(newSessionId(), principal, this.#cfg.session, prewarmed, callerEnv);
     this.#sessions.set(session.id, session);
     session.onclosed = (s) => {
       this.#sessions.delete(s.id);

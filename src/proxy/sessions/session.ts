@@ -13,6 +13,8 @@ import { LEGACY_PROTOCOL_VERSIONS } from '../../relay/eras/protocol.js';
 import { InflightTable, progressTokenOf } from '../../relay/routing.js';
 import { isModernOnlyRejection } from './session-era.js';
 import { sendJson, toBodylessRequest, writeWebResponse } from '../http/web-bridge.js';
+import { withCallerEnv } from '../identity/caller-identity.js';
+import { ToolFilterStage, type ToolFilterRules } from '../../relay/tool-filter.js';
 
 export type SessionCloseCause = 'deleted' | 'reaped' | 'crashed' | 'shutdown';
 
@@ -22,6 +24,8 @@ export interface SessionConfig {
   /** Messages kept for the GET stream while none is open; the oldest is dropped beyond this. */
   maxQueuedMessages: number;
   maxBodyBytes: number;
+  /** --allow-tools / --deny-tools: one ToolFilterStage per session between the client and the peer. */
+  toolFilter?: ToolFilterRules;
   logger: Logger;
   now: () => number;
 }
@@ -50,6 +54,8 @@ export class Session {
   readonly #child: ChildProcess;
   /** Where the client's messages go: the child, or in adapted mode the era translator in front of it. */
   #peer: Link<never>;
+  /** Hides filtered tools (relay/tool-filter.ts); undefined without --allow-tools/--deny-tools. */
+  readonly #tools: ToolFilterStage | undefined;
   readonly #inflight = new InflightTable();
   readonly #queue: JsonRpcMessage[] = [];
   /** The session's SSE events, for resumption with Last-Event-ID (both the SDK's streams and direct ones). */
@@ -69,8 +75,11 @@ export class Session {
   /** The newest message handed to the SDK transport (they are written in order). */
   #lastSend: Promise<void> = Promise.resolve();
 
-  /** `child`: a prewarmed, not yet initialized child to use instead of spawning one. */
-  constructor(id: string, principal: string | undefined, cfg: SessionConfig, child?: ChildProcess) {
+  /**
+   * `child`: a prewarmed, not yet initialized child to use instead of spawning one. `callerEnv`: the
+   * caller's variables for the child spawned here (--header-to-env, --forward-claims; identity/).
+   */
+  constructor(id: string, principal: string | undefined, cfg: SessionConfig, child?: ChildProcess, callerEnv?: Readonly<Record<string, string>>) {
     this.id = id;
     this.principal = principal;
     this.#cfg = cfg;
@@ -91,7 +100,8 @@ export class Session {
     this.#transport.onclose = () => void this.close('session ended');
     void this.#transport.start();
     child?.useLogger(this.#log);
-    this.#child = child ?? new ChildProcess({ ...cfg.child, logger: this.#log });
+    this.#child = child ?? new ChildProcess({ ...withCallerEnv(cfg.child, callerEnv), logger: this.#log });
+    this.#tools = cfg.toolFilter ? new ToolFilterStage(cfg.toolFilter) : undefined;
     this.#peer = this.#child;
     this.#child.onmessage = (m) => this.#toClient(m);
     void this.#child.exited.then((exit) => this.#onChildExit(exit));
@@ -183,6 +193,8 @@ export class Session {
   /** A message from the client, whichever way it came (SDK transport or direct POST). */
   #deliver(message: JsonRpcMessage): void {
     this.#track(message);
+    const hidden = this.#tools?.fromClient(message);
+    if (hidden) return queueMicrotask(() => this.#toClient(hidden));
     if (!this.#peer.send(message) && isRequest(message)) {
       this.#inflight.delete(message.id);
       this.#send(errorResponse(message.id, INTERNAL_ERROR, 'MCP server process is not running'));
@@ -207,7 +219,8 @@ export class Session {
   }
 
   /** Routes a message for the client (from the child, or from the adapter in adapted mode) to its stream. */
-  #toClient(message: JsonRpcMessage): void {
+  #toClient(fromPeer: JsonRpcMessage): void {
+    const message = this.#tools ? this.#tools.toClient(fromPeer) : fromPeer;
     const route = this.#inflight.route(message);
     if (route.kind === 'related') {
       if (route.completes) {

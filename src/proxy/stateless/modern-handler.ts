@@ -12,6 +12,7 @@ import type { ModernHandler } from '../server.js';
 import { checkStandardHeaders } from '../http/modern-headers.js';
 import { PrincipalChildren } from './principal-children.js';
 import type { ProxyOptions } from '../proxy-options.js';
+import type { CallerIdentity } from '../identity/caller-identity.js';
 import { sendJson, toBodylessRequest, writeWebResponse } from '../http/web-bridge.js';
 
 export type ChildEraSetting = 'auto' | ChildEra;
@@ -49,9 +50,10 @@ export function createModernHandler(opts: ProxyOptions, modern: ModernHandlerOpt
   const children = new PrincipalChildren({
     maxSessions: opts.maxSessions, sessionTimeoutMs: opts.sessionTimeoutMs, child: childCommand,
     requestTimeoutMs: opts.requestTimeoutMs, logger: log, now: opts.now, era: childEra,
+    ...(opts.toolFilter ? { toolFilter: opts.toolFilter } : {}),
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: string | undefined, headers: Record<string, string>, identity?: CallerIdentity): Promise<void> {
     const route = classifyRequest(req, body);
     if (route.kind !== 'modern') throw refusal('INTERNAL', { detail: 'not a 2026-07-28 request' });
     const id = route.messageKind === 'request' ? (route.message as JsonRpcRequest).id : null;
@@ -66,7 +68,7 @@ export function createModernHandler(opts: ProxyOptions, modern: ModernHandlerOpt
     const message = route.message as JsonRpcRequest;
     const mismatch = checkStandardHeaders(req, message);
     if (mismatch) throw mismatch;
-    const child = await children.get(principal);
+    const child = await children.get(principal, identity);
     if (!child) {
       log.warn('limit reached for stateless children', { maxSessions: opts.maxSessions });
       throw refusal('SESSION_LIMIT', { detail: opts.maxSessions, id: message.id });

@@ -7,10 +7,14 @@ import { supportedVersions } from '../../relay/eras/supported-versions.js';
 import { describeExit, exitErrorData } from '../child/child-exit.js';
 import { ChildProcess, type ChildExit, type ChildOptions } from '../child/child-process.js';
 import type { ChildEra } from '../child/child-era-probe.js';
+import { withCallerEnv } from '../identity/caller-identity.js';
+import { filterToolsListAnswer, hiddenToolCallAnswer, toolVisibility, type ToolFilterRules, type ToolVisibility } from '../../relay/tool-filter.js';
 
 export interface PrincipalChildConfig {
   child: Omit<ChildOptions, 'logger'>;
   requestTimeoutMs: number;
+  /** --allow-tools / --deny-tools, applied at the client side of the relay (after any era translation). */
+  toolFilter?: ToolFilterRules;
   logger: Logger;
   now: () => number;
 }
@@ -28,16 +32,19 @@ export class PrincipalChild {
   readonly #log: Logger;
   readonly #child: ChildProcess;
   readonly #relay: ModernRelay;
+  readonly #visible: ToolVisibility | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  constructor(principal: string | undefined, era: ChildEra, cfg: PrincipalChildConfig) {
+  /** `callerEnv`: the variables of the caller this child serves (its first request's; identity/), set at spawn. */
+  constructor(principal: string | undefined, era: ChildEra, cfg: PrincipalChildConfig, callerEnv?: Readonly<Record<string, string>>) {
     this.principal = principal;
     this.era = era;
     this.#cfg = cfg;
     this.lastActivity = cfg.now();
     this.#log = cfg.logger.child({ principalChild: principal === undefined ? 'anonymous' : 'authenticated', era });
-    this.#child = new ChildProcess({ ...cfg.child, logger: this.#log });
+    this.#child = new ChildProcess({ ...withCallerEnv(cfg.child, callerEnv), logger: this.#log });
+    this.#visible = cfg.toolFilter ? toolVisibility(cfg.toolFilter) : undefined;
     const relayOpts = { peer: this.#child, requestTimeoutMs: cfg.requestTimeoutMs, logger: this.#log, supportedVersions: supportedVersions(true) };
     this.#relay = era === 'modern' ? new ModernPassthrough(relayOpts) : new ModernClientOnLegacyPeer(relayOpts);
     this.#child.onmessage = (m) => {
@@ -62,6 +69,19 @@ export class PrincipalChild {
   /** Serves one client request; returns the closer to call when the client goes away. */
   open(request: JsonRpcRequest, exchange: Exchange): () => void {
     this.lastActivity = this.#cfg.now();
+    const visible = this.#visible;
+    if (visible) {
+      // The tool filter: a hidden tool's call is answered here (as an unknown tool), a listing loses it.
+      const hidden = hiddenToolCallAnswer(visible, request);
+      if (hidden) {
+        exchange.deliver(hidden);
+        return () => undefined;
+      }
+      if (request.method === 'tools/list') {
+        const client = exchange;
+        exchange = { id: client.id, deliver: (m) => client.deliver(filterToolsListAnswer(visible, m)) };
+      }
+    }
     return this.#relay.open(request, exchange);
   }
 

@@ -3,6 +3,8 @@ import type { ChildEra } from '../child/child-era-probe.js';
 import { PrincipalChild, type PrincipalChildConfig } from './principal-child.js';
 import { Capacity } from '../capacity.js';
 import { Reaper } from '../reaper.js';
+import { principalChildKey } from '../identity/child-key.js';
+import type { CallerIdentity } from '../identity/caller-identity.js';
 
 export interface PrincipalChildrenConfig extends PrincipalChildConfig {
   maxSessions: number;
@@ -14,13 +16,15 @@ export interface PrincipalChildrenConfig extends PrincipalChildConfig {
 }
 
 /**
- * Children for stateless (2026-07-28) traffic: one per principal (all anonymous callers share one),
+ * Children for stateless (2026-07-28) traffic: one per principal and header values (principalChildKey;
+ * all anonymous callers with the same values share one),
  * started on first use, reused, reaped when idle, and counted against `maxSessions` together with the
  * 2025-era sessions in one Capacity (capacity.ts), which the server shares with its session manager.
  */
 export class PrincipalChildren {
-  readonly #children = new Map<string | undefined, PrincipalChild>();
-  readonly #starting = new Map<string | undefined, Promise<PrincipalChild | undefined>>();
+  /** Keyed by principalChildKey (identity/child-key.ts). */
+  readonly #children = new Map<string, PrincipalChild>();
+  readonly #starting = new Map<string, Promise<PrincipalChild | undefined>>();
   readonly #cfg: PrincipalChildrenConfig;
   readonly #reaper: Reaper<PrincipalChild>;
   /** Sessions + principal children under --max-sessions; the server counts its sessions here too. */
@@ -58,24 +62,29 @@ export class PrincipalChildren {
     this.capacity.count('sessions', sessions);
   }
 
-  /** The principal's child, started on first use; undefined when the limit is reached or closing. */
-  get(principal: string | undefined): Promise<PrincipalChild | undefined> {
-    const existing = this.#children.get(principal);
+  /**
+   * The caller's child, started on first use; undefined when the limit is reached or closing. `identity`
+   * (caller-identity.ts) picks the child by its key and gives a new one its variables; without it, the
+   * principal alone is the key.
+   */
+  get(principal: string | undefined, identity?: CallerIdentity): Promise<PrincipalChild | undefined> {
+    const key = identity?.key ?? principalChildKey(principal, {});
+    const existing = this.#children.get(key);
     if (existing && !existing.closed) return Promise.resolve(existing);
-    const starting = this.#starting.get(principal);
+    const starting = this.#starting.get(key);
     if (starting) return starting;
     if (this.#closed || !this.capacity.hasRoom) return Promise.resolve(undefined);
-    const start = this.#cfg.era().finally(() => this.#starting.delete(principal)).then((era) => {
+    const start = this.#cfg.era().finally(() => this.#starting.delete(key)).then((era) => {
       if (this.#closed) return undefined;
-      const child = new PrincipalChild(principal, era, this.#cfg);
-      this.#children.set(principal, child);
+      const child = new PrincipalChild(principal, era, this.#cfg, identity?.env);
+      this.#children.set(key, child);
       child.onclosed = (c) => {
-        if (this.#children.get(principal) === c) this.#children.delete(principal);
+        if (this.#children.get(key) === c) this.#children.delete(key);
       };
       this.#cfg.logger.info('principal child started', { pid: child.pid, era, children: this.#children.size });
       return child;
     });
-    this.#starting.set(principal, start);
+    this.#starting.set(key, start);
     return start;
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { principalKey, redactRedisUrl } from '../../../src/proxy/cluster/directory.js';
 import { relayedHeaders, SECRET_HEADER } from '../../../src/proxy/cluster/forwarder.js';
+import { principalChildKey } from '../../../src/proxy/identity/child-key.js';
 
 describe('cluster: what crosses a hop and what the directory stores', () => {
   it('relays end-to-end headers and drops hop-by-hop ones and the cluster secret', () => {
@@ -11,12 +12,17 @@ describe('cluster: what crosses a hop and what the directory stores', () => {
     expect(out).toEqual({ 'content-type': 'application/json', accept: 'text/event-stream', 'mcp-session-id': 'abc', authorization: 'Bearer t', 'last-event-id': '7' });
   });
 
-  it('keeps a fingerprint of a principal, never the principal', () => {
-    expect(principalKey(undefined)).toBe('anonymous');
-    const key = principalKey('token:secret-value');
+  it('keeps a fingerprint of a principal\'s child key (principal and header values), never the principal or a value', () => {
+    const of = (principal: string | undefined, env: Record<string, string> = {}): string => principalKey(principalChildKey(principal, env));
+    const key = of('token:secret-value');
     expect(key).toMatch(/^[0-9a-f]{32}$/);
-    expect(key).toBe(principalKey('token:secret-value'));
-    expect(key).not.toBe(principalKey('token:other'));
+    expect(key).toBe(of('token:secret-value'));
+    expect(key).not.toBe(of('token:other'));
+    expect(of(undefined)).toBe('anonymous');
+    expect(of(undefined, { TENANT: 'a' })).toMatch(/^[0-9a-f]{32}$/);
+    expect(of(undefined)).not.toBe(of(undefined, { TENANT: 'a' }));
+    expect(of('token:secret-value', { TENANT: 'a' })).not.toBe(of('token:secret-value', { TENANT: 'b' }));
+    expect(of('token:secret-value', { TENANT: 'zz-tenant' })).not.toContain('zz');
   });
 
   it('logs a Redis URL without its password', () => {
