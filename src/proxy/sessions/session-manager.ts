@@ -4,6 +4,8 @@ import type { ChildProcess } from '../child/child-process.js';
 import { Capacity } from '../capacity.js';
 import { Reaper } from '../reaper.js';
 import { Session, type SessionCloseCause, type SessionConfig } from './session.js';
+import { ownChildPeers } from './acquire-peer.js';
+import type { AcquirePeer } from './session-peer.js';
 
 export interface SessionManagerConfig {
   maxSessions: number;
@@ -15,6 +17,8 @@ export interface SessionManagerConfig {
   logger: Logger;
   /** A prewarmed child for a new session, when a pool is configured. */
   takeChild?: () => ChildProcess | undefined;
+  /** How a session obtains its peer link (acquire-peer.ts); default: a child of its own. */
+  acquirePeer?: AcquirePeer;
   /** Told of every session that starts and ends (metrics, the prewarm pool). */
   observe?: (event: 'created' | SessionCloseCause, sessionId: string) => void;
 }
@@ -30,9 +34,11 @@ export class SessionManager {
   readonly #cfg: SessionManagerConfig;
   readonly #capacity: Capacity;
   readonly #reaper: Reaper<Session>;
+  readonly #acquirePeer: AcquirePeer;
 
   constructor(cfg: SessionManagerConfig) {
     this.#cfg = cfg;
+    this.#acquirePeer = cfg.acquirePeer ?? ownChildPeers({ child: cfg.session.child, ...(cfg.takeChild ? { takeChild: cfg.takeChild } : {}) });
     this.#capacity = cfg.capacity ?? new Capacity(cfg.maxSessions);
     this.#capacity.count('sessions', () => this.#sessions.size);
     this.#reaper = new Reaper({
@@ -53,7 +59,7 @@ export class SessionManager {
   /** A new session and its child, or undefined when the limit (shared with the principal children) is reached. */
   create(principal: string | undefined): Session | undefined {
     if (!this.#capacity.hasRoom) return undefined;
-    const session = new Session(newSessionId(), principal, this.#cfg.session, this.#cfg.takeChild?.());
+    const session = new Session(newSessionId(), principal, this.#cfg.session, this.#acquirePeer);
     this.#sessions.set(session.id, session);
     session.onclosed = (s) => {
       this.#sessions.delete(s.id);
