@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { isLogLevel, type LogLevel } from '../shared/logger.js';
 import { parseBooleanWord } from './flag-values.js';
 import { PROXY_OPTIONS, type ProxyOptionSpec } from './proxy-option-table.js';
+import type { Isolation } from '../proxy/proxy-options.js';
 
 export { collectEnv, parseSize } from './proxy-option-table.js';
 
@@ -38,6 +39,7 @@ export interface ProxyCliOptions {
   redisUrl?: string;
   advertiseUrl?: string;
   clusterSecret?: string;
+  isolation: Isolation;
   command: string[];
 }
 
@@ -156,5 +158,6 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     ...(typeof o.advertiseUrl === 'string' ? { advertiseUrl: o.advertiseUrl } : {}),
     ...(typeof o.clusterSecret === 'string' ? { clusterSecret: o.clusterSecret } : {}),
     oauthScope: o.oauthScope as string[], childEra: o.childEra as ProxyCliOptions['childEra'], demo: o.demo === true, metrics: o.metrics === true, command,
+    isolation: o.isolation as Isolation,
   };
 }

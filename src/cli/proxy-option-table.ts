@@ -134,4 +134,5 @@ export const PROXY_OPTIONS: readonly ProxyOptionSpec[] = [
   spec({ key: 'logLevel', flags: '--log-level <level>', env: 'MCP_PROXY_LOG_LEVEL', kind: 'value', description: 'error, warn, info or debug', choices: ['error', 'warn', 'info', 'debug'], default: 'info' }),
   spec({ key: 'logFormat', flags: '--log-format <format>', env: 'MCP_PROXY_LOG_FORMAT', kind: 'value', description: 'auto (text on a TTY, else JSON lines), json or text', choices: ['auto', 'json', 'text'], default: 'auto' }),
   spec({ key: 'demo', flags: '--demo', env: 'MCP_PROXY_DEMO', kind: 'flag', description: 'serve the bundled demo server (@modelcontextprotocol/server-everything)', default: false }),
+  spec({ key: 'isolation', flags: '--isolation <mode>', env: 'MCP_PROXY_ISOLATION', kind: 'value', description: 'session: one child per 2025-era session; principal: the sessions of one principal share one child (less memory, shared server state)', choices: ['session', 'principal'], default: 'session' }),
 ];

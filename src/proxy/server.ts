@@ -14,6 +14,7 @@ import type { ProxyOptions } from './proxy-options.js';
 import { Capacity } from './capacity.js';
 import { PrewarmPool } from './sessions/prewarm-pool.js';
 import { SessionManager } from './sessions/session-manager.js';
+import { acquirePeerFor } from './sessions/acquire-peer.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
 import { startCluster, type Cluster, type Refuse } from './cluster/cluster.js';
@@ -65,6 +66,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const tracing = opts.tracing;
   // One count under --max-sessions: the sessions and, when 2026-07-28 is served, the principal children.
   const capacity = modern?.capacity ?? new Capacity(opts.maxSessions);
+  const childOptions = { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs };
   const sessions = new SessionManager({
     capacity,
     observe: (event: SessionOutcome, id: string) => {
@@ -72,12 +74,12 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       pool?.refill();
       if (event !== 'created') cluster?.sessionEnded(id);
     },
-    takeChild: () => pool?.take(),
+    acquirePeer: acquirePeerFor(opts.isolation ?? 'session', { child: childOptions, takeChild: () => pool?.take(), logger: log }),
     maxSessions: opts.maxSessions,
     sessionTimeoutMs: opts.sessionTimeoutMs,
     logger: log,
     session: {
-      child: { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs },
+      child: childOptions,
       requestTimeoutMs: opts.requestTimeoutMs,
       maxQueuedMessages: opts.maxQueuedMessages,
       maxBodyBytes: opts.maxBodyBytes,
@@ -87,7 +89,6 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   });
   const allowedHostnames = hostAllowListFor(opts.host, opts.allowedHosts);
   const policy: EdgePolicy = { allowedOrigins: opts.allowedOrigins, ...(allowedHostnames ? { allowedHostnames } : {}) };
-  const childOptions = { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs };
   const pool: PrewarmPool | undefined = opts.prewarm > 0
     ? new PrewarmPool({ size: opts.prewarm, child: childOptions, logger: log, capacityLeft: () => capacity.left })
     : undefined;

@@ -1,6 +1,9 @@
 import { ChildProcess, type ChildOptions } from '../child/child-process.js';
 import { ChildPeer } from './child-peer.js';
 import type { AcquirePeer } from './session-peer.js';
+import { SharedChildren } from './shared-children.js';
+import type { Isolation } from '../proxy-options.js';
+import type { Logger } from '../../shared/logger.js';
 
 export interface OwnChildConfig {
   child: Omit<ChildOptions, 'logger'>;
@@ -21,4 +24,14 @@ export function ownChildPeers(cfg: OwnChildConfig): AcquirePeer {
     const child = prewarmed ?? new ChildProcess({ ...cfg.child, env, logger: context.logger });
     return new ChildPeer(child, context.logger);
   };
+}
+
+/**
+ * The seam for `--isolation`: `session` gives each session a child of its own, `principal` gives it
+ * its share of the child of its principal (shared-children.ts).
+ */
+export function acquirePeerFor(isolation: Isolation, cfg: OwnChildConfig & { logger: Logger }): AcquirePeer {
+  if (isolation === 'session') return ownChildPeers(cfg);
+  const shared = new SharedChildren(cfg);
+  return (context) => shared.acquire(context);
 }

@@ -1,0 +1,214 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuthGuard } from '../../../src/proxy/auth/auth-guard.js';
+import { toEdgeAuthenticator } from '../../../src/proxy/auth/edge-authenticator.js';
+import type { Isolation } from '../../../src/proxy/proxy-options.js';
+import { SHARED_CLIENT_CAPABILITIES } from '../../../src/proxy/sessions/shared-child.js';
+import { alive, startTestProxy, textOf, waitFor } from '../../helpers/proxy-harness.js';
+import { messagesOf, openSession, post } from '../../helpers/raw-http.js';
+
+/**
+ * The same scenarios with `--isolation session` (a child per session) and `--isolation principal`
+ * (the sessions of one principal share one child through the mux): real fixture children, real HTTP
+ * on port 0, the SDK client over Streamable HTTP (and raw HTTP where the wire ids matter).
+ */
+
+type Proxy = Awaited<ReturnType<typeof startTestProxy>>;
+let proxy: Proxy | undefined;
+const clients: Client[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
+  await proxy?.close();
+  proxy = undefined;
+});
+
+async function connect(capabilities: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const client = new Client({ name: 'isolation-test', version: '1' }, { capabilities });
+  const transport = new StreamableHTTPClientTransport(new URL(proxy!.url), { requestInit: { headers } });
+  await client.connect(transport);
+  clients.push(client);
+  return { client, transport };
+}
+
+const pidOf = async (client: Client): Promise<number> => Number(textOf(await client.callTool({ name: 'pid', arguments: {} })));
+const sampler = (client: Client, seen: string[], label: string): void => {
+  client.setRequestHandler('sampling/createMessage', async (request) => {
+    seen.push(label);
+    return { model: 'm', role: 'assistant', content: { type: 'text', text: `${label} answers ${(request.params.messages[0]?.content as { text: string }).text}` } };
+  });
+};
+const H = (sid: string): Record<string, string> => ({ 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' });
+
+for (const isolation of ['session', 'principal'] as const satisfies readonly Isolation[]) {
+  const shared = isolation === 'principal';
+  describe(`--isolation ${isolation}`, () => {
+    it('sampling reaches the session whose request asked for it, only if it declared sampling', async () => {
+      proxy = await startTestProxy({ isolation });
+      const seen: string[] = [];
+      const a = await connect({ sampling: {} });
+      const b = await connect({ sampling: {} });
+      sampler(a.client, seen, 'A');
+      sampler(b.client, seen, 'B');
+      expect(textOf(await b.client.callTool({ name: 'sample', arguments: { prompt: 'q1' } }))).toBe('sampled: B answers q1');
+      expect(textOf(await a.client.callTool({ name: 'sample', arguments: { prompt: 'q2' } }))).toBe('sampled: A answers q2');
+      expect(seen).toEqual(['B', 'A']);
+      if (!shared) return; // alone on its child, a session gets what its child asks (a transparent relay)
+      // C (raw HTTP) declared no sampling: on the shared child its request never reaches C (nor anyone else).
+      const c = await openSession(proxy.url);
+      const messages = await messagesOf(await post(proxy.url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'sample', arguments: { prompt: 'q3' } } }, H(c)));
+      expect(messages.map((m) => m.method ?? 'answer')).toEqual(['answer']);
+      expect(textOf(messages[0]!.result)).toMatch(/^sampled: .*"code":-32601.*did not declare the sampling capability/);
+      expect(seen).toEqual(['B', 'A']);
+    });
+
+    it('a server→client request goes to the newest request in flight, across the sessions sharing a child', async () => {
+      proxy = await startTestProxy({ isolation });
+      const seen: string[] = [];
+      const a = await connect({ sampling: {} });
+      const b = await connect({ sampling: {} });
+      sampler(a.client, seen, 'A');
+      sampler(b.client, seen, 'B');
+      const hang = new AbortController();
+      const hanging = a.client.callTool({ name: 'hang', arguments: {} }, { signal: hang.signal }).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(textOf(await b.client.callTool({ name: 'sample', arguments: { prompt: 'newest' } }))).toBe('sampled: B answers newest');
+      expect(seen).toEqual(['B']);
+      hang.abort();
+      await hanging;
+      // The cancellation reached the child under the id the child saw: remapped when shared.
+      const cancelled = new RegExp(`cancelled request ${shared ? 'shared-\\d+' : '\\d+'}`);
+      expect(await waitFor(() => proxy!.lines.some((l) => cancelled.test(l)), 5_000)).toBe(true);
+    });
+
+    it('progress of two sessions with colliding ids and tokens in flight at once reaches each its own', async () => {
+      proxy = await startTestProxy({ isolation });
+      const [s1, s2] = await Promise.all([openSession(proxy.url), openSession(proxy.url)]);
+      const body = (steps: number) => ({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'progress', arguments: { steps, delayMs: 60 }, _meta: { progressToken: 'tok' } } });
+      const [r1, r2] = await Promise.all([post(proxy.url, body(2), H(s1)), post(proxy.url, body(5), H(s2))]);
+      const [m1, m2] = await Promise.all([messagesOf(r1), messagesOf(r2)]);
+      const progress = (ms: Array<Record<string, unknown>>) => ms.filter((m) => m.method === 'notifications/progress').map((m) => m.params as { progressToken: unknown; progress: number });
+      expect(progress(m1).map((p) => p.progress)).toEqual([1, 2]);
+      expect(progress(m2).map((p) => p.progress)).toEqual([1, 2, 3, 4, 5]);
+      expect([...progress(m1), ...progress(m2)].every((p) => p.progressToken === 'tok')).toBe(true);
+      expect(m1.find((m) => m.id === 7)?.result).toEqual({ content: [{ type: 'text', text: 'done 2' }] });
+      expect(m2.find((m) => m.id === 7)?.result).toEqual({ content: [{ type: 'text', text: 'done 5' }] });
+    });
+
+    it('resources/updated goes to the sessions subscribed to that URI; list_changed to every session of the child', async () => {
+      proxy = await startTestProxy({ isolation });
+      const a = await connect();
+      const b = await connect();
+      const got = { A: [] as string[], B: [] as string[] };
+      for (const [label, c] of [['A', a.client], ['B', b.client]] as const) {
+        c.setNotificationHandler('notifications/resources/updated', (n) => void got[label].push(`updated ${n.params.uri}`));
+        c.setNotificationHandler('notifications/tools/list_changed', () => void got[label].push('tools changed'));
+      }
+      const URI = 'test://r/1';
+      await a.client.subscribeResource({ uri: URI });
+      await b.client.subscribeResource({ uri: URI });
+      const subs = async (c: Client) => JSON.parse(textOf(await c.callTool({ name: 'subscriptions', arguments: {} }))) as { uris: string[]; calls: number };
+      // Shared: the child was asked once.
+      expect((await subs(a.client)).calls).toBe(1);
+      await new Promise((r) => setTimeout(r, 100)); // the fixture's own update 20 ms after a subscribe
+      got.A.length = 0;
+      got.B.length = 0;
+      await a.client.callTool({ name: 'touch', arguments: { uri: URI } });
+      expect(await waitFor(() => got.A.includes(`updated ${URI}`), 5_000)).toBe(true);
+      if (shared) expect(await waitFor(() => got.B.includes(`updated ${URI}`) && got.B.includes('tools changed'), 5_000)).toBe(true);
+      // A lets go: B still holds the URI, so the shared child keeps its subscription.
+      await a.client.unsubscribeResource({ uri: URI });
+      expect((await subs(b.client)).uris).toEqual([URI]);
+      got.A.length = 0;
+      got.B.length = 0;
+      await b.client.callTool({ name: 'touch', arguments: { uri: URI } });
+      expect(await waitFor(() => got.B.includes(`updated ${URI}`) && got.B.includes('tools changed'), 5_000)).toBe(true);
+      if (shared) expect(await waitFor(() => got.A.includes('tools changed'), 5_000)).toBe(true);
+      else await new Promise((r) => setTimeout(r, 300));
+      expect(got.A).not.toContain(`updated ${URI}`);
+      // The last holder leaves by ending its session: the child is told to unsubscribe.
+      await b.transport.terminateSession();
+      expect((await subs(a.client)).uris).toEqual([]);
+    });
+
+    it('one session\'s DELETE leaves the other working, with a call in flight', async () => {
+      proxy = await startTestProxy({ isolation });
+      const a = await connect();
+      const b = await connect();
+      const pidA = await pidOf(a.client);
+      const pidB = await pidOf(b.client);
+      expect(pidA === pidB).toBe(shared);
+      const seen: number[] = [];
+      const slow = b.client.callTool({ name: 'progress', arguments: { steps: 5, delayMs: 100 } }, { onprogress: (p) => seen.push(p.progress) });
+      await new Promise((r) => setTimeout(r, 150));
+      await a.transport.terminateSession();
+      expect(textOf(await slow)).toBe('done 5');
+      expect(seen).toEqual([1, 2, 3, 4, 5]);
+      expect(textOf(await b.client.callTool({ name: 'echo', arguments: { message: 'still here' } }))).toBe('echo: still here');
+      expect(await pidOf(b.client)).toBe(pidB);
+      if (!shared) expect(await waitFor(() => !alive(pidA), 10_000)).toBe(true);
+      expect(alive(pidB)).toBe(true);
+      expect(proxy.sessions.size).toBe(1);
+    });
+  });
+}
+
+describe('--isolation principal only', () => {
+  it('sessions of one principal share a child initialised once with every routable capability; it ends after the last DELETE', async () => {
+    proxy = await startTestProxy({ isolation: 'principal' });
+    const a = await connect({ sampling: {} });
+    const b = await connect({ elicitation: {} });
+    const pid = await pidOf(a.client);
+    expect(await pidOf(b.client)).toBe(pid);
+    const caps = JSON.parse(textOf(await b.client.callTool({ name: 'client_caps', arguments: {} }))) as { capabilities: unknown; initializeCalls: number };
+    expect(caps).toEqual({ capabilities: SHARED_CLIENT_CAPABILITIES, initializeCalls: 1 });
+    expect(b.client.getServerVersion()?.name).toBe('legacy-fixture');
+    await a.transport.terminateSession();
+    expect(alive(pid)).toBe(true);
+    await b.transport.terminateSession();
+    expect(await waitFor(() => !alive(pid), 10_000)).toBe(true);
+    // A new session of the same principal gets a new child.
+    const c = await connect();
+    expect(await pidOf(c.client)).not.toBe(pid);
+  });
+
+  it('two principals (two static tokens) get two children; a third session of one of them joins its child', async () => {
+    proxy = await startTestProxy({ isolation: 'principal', auth: toEdgeAuthenticator(createAuthGuard({ mode: 'bearer', tokens: ['token-one', 'token-two'] })) });
+    const one = await connect({}, { authorization: 'Bearer token-one' });
+    const two = await connect({}, { authorization: 'Bearer token-two' });
+    const again = await connect({}, { authorization: 'Bearer token-one' });
+    const [p1, p2, p3] = await Promise.all([pidOf(one.client), pidOf(two.client), pidOf(again.client)]);
+    expect(p1).not.toBe(p2);
+    expect(p3).toBe(p1);
+    // A session stays bound to its principal: the other token cannot use it.
+    const res = await post(proxy.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { ...H(one.transport.sessionId!), authorization: 'Bearer token-two' });
+    expect(res.status).toBe(404);
+  });
+
+  it('sessions count against --max-sessions as before; the shared child is not counted again', async () => {
+    proxy = await startTestProxy({ isolation: 'principal', maxSessions: 2 });
+    await openSession(proxy.url);
+    await openSession(proxy.url);
+    expect((await post(proxy.url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } })).status).toBe(503);
+  });
+
+  it('the shared child idles out with its last session (the session reaper)', async () => {
+    proxy = await startTestProxy({ isolation: 'principal', sessionTimeoutMs: 500 });
+    const a = await connect();
+    await connect();
+    const pid = await pidOf(a.client);
+    expect(await waitFor(() => proxy!.sessions.size === 0, 10_000, 50)).toBe(true);
+    expect(await waitFor(() => !alive(pid), 10_000)).toBe(true);
+  });
+
+  it('a child that dies ends every session on it, each with the error', async () => {
+    proxy = await startTestProxy({ isolation: 'principal' });
+    const a = await connect();
+    const b = await connect();
+    const pending = b.client.callTool({ name: 'hang', arguments: {} }).then(() => 'answered', (e: unknown) => String(e));
+    await new Promise((r) => setTimeout(r, 100));
+    const crashed = await a.client.callTool({ name: 'crash', arguments: {} }).then(() => 'answered', (e: unknown) => String(e));
+    expect(crashed).toMatch(/exited with code 3/);
+    expect(await pending).toMatch(/exited with code 3/);
+    expect(await waitFor(() => proxy!.sessions.size === 0, 10_000)).toBe(true);
+  });
+});
