@@ -28,6 +28,8 @@ export interface SharedChildHost {
   /** True when the link was the URI's last holder (the child must be told). */
   unsubscribe(link: SharedChildLink, uri: string): boolean;
   holds(link: SharedChildLink, uri: string): boolean;
+  /** The level the child must now be set to after this link's `logging/setLevel`, or undefined when it is set already. */
+  childLogLevel(): string | undefined;
   /** A client's answer to a server→client request; dropped unless it was asked of this link. */
   answer(link: SharedChildLink, response: JsonRpcResponse): void;
   /** A client notification for the child (roots/list_changed, …). */
@@ -50,6 +52,8 @@ export class SharedChildLink implements SessionPeer {
   /** The client capabilities this session declared: what its server→client requests are checked against. */
   capabilities: JsonObject = {};
   lastActive: number;
+  /** The level this session set with `logging/setLevel`; log messages below it are not delivered to it. */
+  logLevel: string | undefined;
   readonly #host: SharedChildHost;
   /** The session's requests on the child, by the session's own id, with their order. */
   readonly #calls = new Map<JsonRpcId, { call: Call<SessionExchange>; order: number }>();
@@ -117,6 +121,7 @@ export class SharedChildLink implements SessionPeer {
       case 'initialize': return this.#initialize(message);
       case 'resources/subscribe':
       case 'resources/unsubscribe': return this.#subscription(message);
+      case 'logging/setLevel': return this.#setLevel(message);
       default:
         this.#forward(message);
         return true;
@@ -156,6 +161,20 @@ export class SharedChildLink implements SessionPeer {
       // The child refused the subscription: nobody holds it.
       if (subscribing && isResponse(answer) && 'error' in answer) this.#host.unsubscribe(this, uri);
     });
+    return true;
+  }
+
+  /** The child logs at the most verbose level any session set; each session gets only its own level and above. */
+  #setLevel(request: JsonRpcRequest): boolean {
+    const level = request.params?.level;
+    if (typeof level !== 'string') {
+      this.#forward(request);
+      return true;
+    }
+    this.logLevel = level;
+    const childLevel = this.#host.childLogLevel();
+    if (childLevel === undefined) return this.#answerHere(request);
+    this.#forward({ ...request, params: { ...request.params, level: childLevel } });
     return true;
   }
 

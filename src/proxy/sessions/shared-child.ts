@@ -9,6 +9,7 @@ import { askTarget } from './ask-routing.js';
 import type { ChildPeer } from './child-peer.js';
 import { SharedChildLink, type SessionExchange, type SharedChildHost } from './shared-child-link.js';
 import { SubscriptionCounts } from './subscription-counts.js';
+import { sessionWantsLog, sharedLogLevel } from './shared-log-level.js';
 
 /**
  * What the shared child is told it may ask, at its one `initialize`: every client capability the
@@ -24,8 +25,9 @@ export const SHARED_CLIENT_CAPABILITIES: Readonly<JsonObject> = Object.freeze({ 
  * `SharedChildLink` per session. From the child: responses and progress go back through the mux to
  * the session that asked; a server→client request to the session chosen by `askTarget` (its answer
  * relayed under the child's id, and only from that session); `resources/updated` to the sessions
- * holding that URI; `cancelled` for a server→client request to the session asked; every other
- * notification to every session. The child ends when its last session leaves.
+ * holding that URI; `cancelled` for a server→client request to the session asked; log messages to
+ * every session whose own `logging/setLevel` they pass (the child logs at the most verbose level set);
+ * every other notification to every session. The child ends when its last session leaves.
  */
 export class SharedChild implements SharedChildHost {
   readonly key: string;
@@ -42,6 +44,8 @@ export class SharedChild implements SharedChildHost {
   readonly #subscriptions = new SubscriptionCounts<SharedChildLink>();
   #initialized: Promise<JsonRpcResponse> | undefined;
   #clock = 0;
+  /** The level the child was last set to with `logging/setLevel`. */
+  #logLevel: string | undefined;
   #closing: Promise<ChildExit> | undefined;
 
   constructor(key: string, peer: ChildPeer, command: string, logger: Logger) {
@@ -121,6 +125,13 @@ export class SharedChild implements SharedChildHost {
     return this.#subscriptions.has(uri, link);
   }
 
+  childLogLevel(): string | undefined {
+    const level = sharedLogLevel([...this.#links].map((l) => l.logLevel));
+    if (level === this.#logLevel) return undefined;
+    this.#logLevel = level;
+    return level;
+  }
+
   answer(link: SharedChildLink, response: JsonRpcResponse): void {
     const id = response.id;
     if (id === null || this.#asks.get(id) !== link) {
@@ -145,8 +156,11 @@ export class SharedChild implements SharedChildHost {
       this.#peer.send(errorResponse(id, INTERNAL_ERROR, 'the session this request was routed to ended'));
     }
     for (const uri of this.#subscriptions.drop(link)) this.#internal('resources/unsubscribe', { uri });
-    if (this.#links.size > 0) return Promise.resolve(undefined);
-    return this.close();
+    if (this.#links.size === 0) return this.close();
+    // The most verbose level may have left with the session.
+    const level = this.childLogLevel();
+    if (level !== undefined) this.#internal('logging/setLevel', { level });
+    return Promise.resolve(undefined);
   }
 
   /** Ends the child (its last session left, or the proxy stops). */
@@ -190,6 +204,10 @@ export class SharedChild implements SharedChildHost {
         this.#asks.delete(id);
         asked.toSession(n);
       }
+      return;
+    }
+    if (n.method === 'notifications/message') {
+      for (const link of this.#links) if (sessionWantsLog(params?.level, link.logLevel)) link.toSession(n);
       return;
     }
     const targets = n.method === 'notifications/resources/updated' && typeof params?.uri === 'string' ? this.#subscriptions.holders(params.uri) : [...this.#links];

@@ -6,6 +6,7 @@ import type { Isolation } from '../../../src/proxy/proxy-options.js';
 import { SHARED_CLIENT_CAPABILITIES } from '../../../src/proxy/sessions/shared-child.js';
 import { alive, startTestProxy, textOf, waitFor } from '../../helpers/proxy-harness.js';
 import { messagesOf, openSession, post } from '../../helpers/raw-http.js';
+import { EVERYTHING, MODERN_FIXTURE } from '../../helpers/modern-harness.js';
 
 /**
  * The same scenarios with `--isolation session` (a child per session) and `--isolation principal`
@@ -130,6 +131,26 @@ for (const isolation of ['session', 'principal'] as const satisfies readonly Iso
       expect((await subs(a.client)).uris).toEqual([]);
     });
 
+    it('a log message reaches the sessions whose logging/setLevel it passes (every session of a shared child)', async () => {
+      proxy = await startTestProxy({ isolation });
+      const quiet = await connect();
+      const talker = await connect();
+      const listener = await connect();
+      const logs = { quiet: [] as string[], talker: [] as string[], listener: [] as string[] };
+      for (const [label, c] of [['quiet', quiet.client], ['talker', talker.client], ['listener', listener.client]] as const) {
+        c.setNotificationHandler('notifications/message', (n) => void logs[label].push(String(n.params.data)));
+      }
+      await quiet.client.setLoggingLevel('error');
+      await talker.client.setLoggingLevel('debug');
+      await talker.client.callTool({ name: 'log', arguments: { message: 'an info line' } });
+      expect(await waitFor(() => logs.talker.includes('an info line'), 5_000)).toBe(true);
+      if (shared) expect(await waitFor(() => logs.listener.includes('an info line'), 5_000)).toBe(true);
+      // The quiet session asked for errors only; the listener's stream is ordered, so a wrong delivery would be here by now.
+      await listener.client.callTool({ name: 'log', arguments: { message: 'a second line' } });
+      expect(await waitFor(() => logs.listener.includes('a second line'), 5_000)).toBe(true);
+      expect(logs.quiet).toEqual([]);
+    });
+
     it('one session\'s DELETE leaves the other working, with a call in flight', async () => {
       proxy = await startTestProxy({ isolation });
       const a = await connect();
@@ -153,6 +174,46 @@ for (const isolation of ['session', 'principal'] as const satisfies readonly Iso
 }
 
 describe('--isolation principal only', () => {
+  it('a modern-only child is adapted once and shared: sampling and progress still reach the right session', async () => {
+    proxy = await startTestProxy({ isolation: 'principal', child: { command: process.execPath, args: [MODERN_FIXTURE, '--legacy', 'reject'], env: {}, passEnv: true, baseEnv: process.env, shell: false } });
+    const seen: string[] = [];
+    const a = await connect({ sampling: {} });
+    const b = await connect({ sampling: {} });
+    sampler(a.client, seen, 'A');
+    sampler(b.client, seen, 'B');
+    expect(a.client.getServerVersion()?.name).toBe('modern-fixture');
+    expect(await pidOf(a.client)).toBe(await pidOf(b.client));
+    expect(proxy.lines.filter((l) => l.includes('goes through the era adapter'))).toHaveLength(1);
+    const progress: number[] = [];
+    const [sampled, counted] = await Promise.all([
+      b.client.callTool({ name: 'sample', arguments: { prompt: 'modern' } }),
+      a.client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 30 } }, { onprogress: (p) => progress.push(p.progress) }),
+    ]);
+    expect(textOf(sampled)).toBe('sampled: B answers modern');
+    expect(textOf(counted)).toBe('done 3');
+    expect(progress).toEqual([1, 2, 3]);
+    expect(seen).toEqual(['B']);
+  });
+
+  it('wraps @modelcontextprotocol/server-everything: two sessions on one child', async () => {
+    proxy = await startTestProxy({ isolation: 'principal', child: { command: process.execPath, args: [EVERYTHING, 'stdio'], env: {}, passEnv: true, baseEnv: process.env, shell: false } });
+    const a = await connect({ sampling: {}, roots: {} });
+    const b = await connect({});
+    for (const c of [a.client, b.client]) {
+      expect(c.getServerVersion()?.name).toMatch(/everything/i);
+      expect((await c.listTools()).tools.map((t) => t.name)).toContain('echo');
+    }
+    const [ea, eb] = await Promise.all([
+      a.client.callTool({ name: 'echo', arguments: { message: 'from a' } }),
+      b.client.callTool({ name: 'echo', arguments: { message: 'from b' } }),
+    ]);
+    expect(textOf(ea)).toContain('from a');
+    expect(textOf(eb)).toContain('from b');
+    expect(proxy.lines.filter((l) => l.includes('shared child started'))).toHaveLength(1);
+    await a.transport.terminateSession();
+    expect((await b.client.listResources()).resources.length).toBeGreaterThan(0);
+  });
+
   it('sessions of one principal share a child initialised once with every routable capability; it ends after the last DELETE', async () => {
     proxy = await startTestProxy({ isolation: 'principal' });
     const a = await connect({ sampling: {} });

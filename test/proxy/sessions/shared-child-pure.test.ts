@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { askTarget, type AskCandidate } from '../../../src/proxy/sessions/ask-routing.js';
 import { sharedChildKey } from '../../../src/proxy/sessions/shared-child-key.js';
+import { sessionWantsLog, sharedLogLevel } from '../../../src/proxy/sessions/shared-log-level.js';
 import { SubscriptionCounts } from '../../../src/proxy/sessions/subscription-counts.js';
 
 describe('sharedChildKey', () => {
@@ -68,5 +69,20 @@ describe('askTarget: which session of a shared child gets a server→client requ
     const b = s({}, undefined, 9);
     expect(askTarget([a, b], view, 'ping', undefined)).toEqual({ kind: 'deliver', to: a });
     expect(askTarget([b], view, 'ping', undefined)).toEqual({ kind: 'deliver', to: b });
+  });
+});
+
+describe('the log level of a shared child', () => {
+  it('is the most verbose level any session set; sessions that set none are not counted', () => {
+    expect(sharedLogLevel([])).toBeUndefined();
+    expect(sharedLogLevel([undefined, undefined])).toBeUndefined();
+    expect(sharedLogLevel(['error', undefined, 'info', 'warning'])).toBe('info');
+    expect(sharedLogLevel(['emergency', 'debug'])).toBe('debug');
+  });
+
+  it('each session gets its own level and above; one that set none gets everything', () => {
+    expect(sessionWantsLog('info', 'error')).toBe(false);
+    expect(sessionWantsLog('critical', 'error')).toBe(true);
+    expect(sessionWantsLog('debug', undefined)).toBe(true);
   });
 });
