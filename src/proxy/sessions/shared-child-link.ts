@@ -58,6 +58,7 @@ export class SharedChildLink implements SessionPeer {
   /** The session's requests on the child, by the session's own id, with their order. */
   readonly #calls = new Map<JsonRpcId, { call: Call<SessionExchange>; order: number }>();
   #closed = false;
+  #leaving: Promise<ChildExit | undefined> | undefined;
 
   constructor(host: SharedChildHost) {
     this.#host = host;
@@ -128,13 +129,25 @@ export class SharedChildLink implements SessionPeer {
     }
   }
 
-  /** Nothing to do here: the session fails its own requests; its calls on the child end with `close`. */
-  fail(): void {}
+  /**
+   * The session is ending (or its child died): it leaves the shared child at once, so no server→client
+   * request is routed to it any more and its calls are cancelled toward the child. (The session fails
+   * its own client requests itself.)
+   */
+  fail(): void {
+    void this.#leave();
+  }
 
   close(): Promise<ChildExit | undefined> {
-    if (this.#closed) return Promise.resolve(undefined);
-    this.#closed = true;
-    return this.#host.detach(this);
+    return this.#leave();
+  }
+
+  #leave(): Promise<ChildExit | undefined> {
+    if (!this.#leaving) {
+      this.#closed = true;
+      this.#leaving = this.#host.detach(this);
+    }
+    return this.#leaving;
   }
 
   #initialize(request: JsonRpcRequest): boolean {

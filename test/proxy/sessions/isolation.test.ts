@@ -71,7 +71,8 @@ for (const isolation of ['session', 'principal'] as const satisfies readonly Iso
       sampler(b.client, seen, 'B');
       const hang = new AbortController();
       const hanging = a.client.callTool({ name: 'hang', arguments: {} }, { signal: hang.signal }).catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 200));
+      // A's request is in flight (tracked and forwarded in one step) before B's is sent.
+      expect(await waitFor(() => proxy!.sessions.get(a.transport.sessionId!, undefined)?.busy === true, 10_000)).toBe(true);
       expect(textOf(await b.client.callTool({ name: 'sample', arguments: { prompt: 'newest' } }))).toBe('sampled: B answers newest');
       expect(seen).toEqual(['B']);
       hang.abort();
@@ -160,7 +161,7 @@ for (const isolation of ['session', 'principal'] as const satisfies readonly Iso
       expect(pidA === pidB).toBe(shared);
       const seen: number[] = [];
       const slow = b.client.callTool({ name: 'progress', arguments: { steps: 5, delayMs: 100 } }, { onprogress: (p) => seen.push(p.progress) });
-      await new Promise((r) => setTimeout(r, 150));
+      expect(await waitFor(() => seen.length > 0, 10_000)).toBe(true);
       await a.transport.terminateSession();
       expect(textOf(await slow)).toBe('done 5');
       expect(seen).toEqual([1, 2, 3, 4, 5]);
@@ -185,12 +186,12 @@ describe('--isolation principal only', () => {
     expect(await pidOf(a.client)).toBe(await pidOf(b.client));
     expect(proxy.lines.filter((l) => l.includes('goes through the era adapter'))).toHaveLength(1);
     const progress: number[] = [];
-    const [sampled, counted] = await Promise.all([
-      b.client.callTool({ name: 'sample', arguments: { prompt: 'modern' } }),
-      a.client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 30 } }, { onprogress: (p) => progress.push(p.progress) }),
-    ]);
+    // A's call is in flight first (its first progress came), so B's sample is the newest request: B is asked.
+    const counting = a.client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 300 } }, { onprogress: (p) => progress.push(p.progress) });
+    expect(await waitFor(() => progress.length > 0, 10_000)).toBe(true);
+    const sampled = await b.client.callTool({ name: 'sample', arguments: { prompt: 'modern' } });
     expect(textOf(sampled)).toBe('sampled: B answers modern');
-    expect(textOf(counted)).toBe('done 3');
+    expect(textOf(await counting)).toBe('done 3');
     expect(progress).toEqual([1, 2, 3]);
     expect(seen).toEqual(['B']);
   });
@@ -266,7 +267,7 @@ describe('--isolation principal only', () => {
     const a = await connect();
     const b = await connect();
     const pending = b.client.callTool({ name: 'hang', arguments: {} }).then(() => 'answered', (e: unknown) => String(e));
-    await new Promise((r) => setTimeout(r, 100));
+    expect(await waitFor(() => proxy!.sessions.get(b.transport.sessionId!, undefined)?.busy === true, 10_000)).toBe(true);
     const crashed = await a.client.callTool({ name: 'crash', arguments: {} }).then(() => 'answered', (e: unknown) => String(e));
     expect(crashed).toMatch(/exited with code 3/);
     expect(await pending).toMatch(/exited with code 3/);
