@@ -6,7 +6,7 @@ import type { Isolation } from '../../../src/proxy/proxy-options.js';
 import { SHARED_CLIENT_CAPABILITIES } from '../../../src/proxy/sessions/shared-child.js';
 import { alive, startTestProxy, textOf, waitFor } from '../../helpers/proxy-harness.js';
 import { messagesOf, openSession, post } from '../../helpers/raw-http.js';
-import { EVERYTHING, MODERN_FIXTURE } from '../../helpers/modern-harness.js';
+import { connectEra, EVERYTHING, MODERN_FIXTURE, startModernProxy } from '../../helpers/modern-harness.js';
 
 /**
  * The same scenarios with `--isolation session` (a child per session) and `--isolation principal`
@@ -80,6 +80,21 @@ for (const isolation of ['session', 'principal'] as const satisfies readonly Iso
       // The cancellation reached the child under the id the child saw: remapped when shared.
       const cancelled = new RegExp(`cancelled request ${shared ? 'shared-\\d+' : '\\d+'}`);
       expect(await waitFor(() => proxy!.lines.some((l) => cancelled.test(l)), 5_000)).toBe(true);
+    });
+
+    it('elicitation, sampling and roots asked in one write all reach the session that asked, answered once each', async () => {
+      proxy = await startTestProxy({ isolation });
+      const asker = await connect({ sampling: {}, elicitation: {}, roots: {} });
+      const other = await connect({ sampling: {}, elicitation: {}, roots: {} });
+      const seen: string[] = [];
+      for (const [label, c] of [['asker', asker.client], ['other', other.client]] as const) {
+        c.setRequestHandler('elicitation/create', async () => (seen.push(`${label} elicit`), { action: 'accept', content: { name: label } }));
+        c.setRequestHandler('sampling/createMessage', async () => (seen.push(`${label} sample`), { model: 'm', role: 'assistant', content: { type: 'text', text: label } }));
+        c.setRequestHandler('roots/list', async () => (seen.push(`${label} roots`), { roots: [{ uri: `file:///${label}`, name: label }] }));
+      }
+      const text = textOf(await asker.client.callTool({ name: 'ask_all', arguments: {} }));
+      expect(text).toBe('all: [{"action":"accept","content":{"name":"asker"}},"asker",[{"uri":"file:///asker","name":"asker"}]]');
+      expect(seen.sort()).toEqual(['asker elicit', 'asker roots', 'asker sample']);
     });
 
     it('progress of two sessions with colliding ids and tokens in flight at once reaches each its own', async () => {
@@ -194,6 +209,20 @@ describe('--isolation principal only', () => {
     expect(textOf(await counting)).toBe('done 3');
     expect(progress).toEqual([1, 2, 3]);
     expect(seen).toEqual(['B']);
+  });
+
+  it('a principal\'s 2025 sessions and its 2026-07-28 requests do not share a child', async () => {
+    const both = await startModernProxy('legacy', { isolation: 'principal' });
+    proxy = both;
+    const a = await connect();
+    const b = await connect();
+    const modern = await connectEra(both.url, 'pinned');
+    clients.push(modern);
+    const sessionPid = await pidOf(a.client);
+    expect(await pidOf(b.client)).toBe(sessionPid);
+    const modernPid = await pidOf(modern);
+    expect(modernPid).not.toBe(sessionPid);
+    expect(await pidOf(modern)).toBe(modernPid);
   });
 
   it('wraps @modelcontextprotocol/server-everything: two sessions on one child', async () => {
