@@ -34,11 +34,12 @@ export class SessionManager {
   readonly #cfg: SessionManagerConfig;
   readonly #capacity: Capacity;
   readonly #reaper: Reaper<Session>;
-  readonly #acquirePeer: AcquirePeer;
+  /** How a session obtains its peer link: the seam another edge takes to run a child the way sessions do. */
+  readonly acquirePeer: AcquirePeer;
 
   constructor(cfg: SessionManagerConfig) {
     this.#cfg = cfg;
-    this.#acquirePeer = cfg.acquirePeer ?? ownChildPeers({ child: cfg.session.child, ...(cfg.takeChild ? { takeChild: cfg.takeChild } : {}) });
+    this.acquirePeer = cfg.acquirePeer ?? ownChildPeers({ child: cfg.session.child, ...(cfg.takeChild ? { takeChild: cfg.takeChild } : {}) });
     this.#capacity = cfg.capacity ?? new Capacity(cfg.maxSessions);
     this.#capacity.count('sessions', () => this.#sessions.size);
     this.#reaper = new Reaper({
@@ -59,7 +60,7 @@ export class SessionManager {
   /** A new session and its child, or undefined when the limit (shared with the principal children) is reached. */
   create(principal: string | undefined): Session | undefined {
     if (!this.#capacity.hasRoom) return undefined;
-    const session = new Session(newSessionId(), principal, this.#cfg.session, this.#acquirePeer);
+    const session = new Session(newSessionId(), principal, this.#cfg.session, this.acquirePeer);
     this.#sessions.set(session.id, session);
     session.onclosed = (s) => {
       this.#sessions.delete(s.id);

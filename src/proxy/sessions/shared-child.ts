@@ -198,12 +198,11 @@ export class SharedChild implements SharedChildHost {
   #notification(n: JsonRpcNotification): void {
     const params = n.params;
     if (n.method === 'notifications/cancelled') {
+      // The child gave up on a question: only the session asked hears of it.
       const id = params?.requestId;
       const asked = typeof id === 'string' || typeof id === 'number' ? this.#asks.get(id) : undefined;
-      if (asked && (typeof id === 'string' || typeof id === 'number')) {
-        this.#asks.delete(id);
-        asked.toSession(n);
-      }
+      if (asked) this.#asks.delete(id as JsonRpcId);
+      asked?.toSession(n);
       return;
     }
     if (n.method === 'notifications/message') {

@@ -211,6 +211,42 @@ describe('--isolation principal only', () => {
     expect(seen).toEqual(['B']);
   });
 
+  it('only the session asked can answer a server→client request: another session\'s forged answer is dropped', async () => {
+    proxy = await startTestProxy({ isolation: 'principal' });
+    const init = (capabilities: Record<string, unknown>) => ({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities, clientInfo: { name: 'raw', version: '1' } } });
+    const open = async (capabilities: Record<string, unknown>): Promise<string> => {
+      const res = await post(proxy!.url, init(capabilities));
+      const sid = res.headers.get('mcp-session-id')!;
+      await res.text();
+      await (await post(proxy!.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, H(sid))).text();
+      return sid;
+    };
+    const asker = await open({ sampling: {} });
+    const forger = await open({ sampling: {} });
+    const res = await post(proxy.url, { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'sample', arguments: { prompt: 'p' } } }, H(asker));
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    const next = async (match: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
+      for (;;) {
+        for (const line of buffer.split('\n')) {
+          if (!line.startsWith('data: ') || line.length <= 6) continue;
+          const m = JSON.parse(line.slice(6)) as Record<string, unknown>;
+          if (match(m)) return m;
+        }
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error('stream ended');
+        buffer += chunk.value;
+      }
+    };
+    const question = await next((m) => m.method === 'sampling/createMessage');
+    const answer = (text: string) => ({ jsonrpc: '2.0', id: question.id, result: { model: 'm', role: 'assistant', content: { type: 'text', text } } });
+    expect((await post(proxy.url, answer('forged'), H(forger))).status).toBe(202);
+    expect((await post(proxy.url, answer('genuine'), H(asker))).status).toBe(202);
+    const result = await next((m) => m.id === 5);
+    await reader.cancel();
+    expect(textOf(result.result)).toBe('sampled: genuine');
+  });
+
   it('a principal\'s 2025 sessions and its 2026-07-28 requests do not share a child', async () => {
     const both = await startModernProxy('legacy', { isolation: 'principal' });
     proxy = both;
