@@ -79,6 +79,7 @@ export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger, proc:
     maxLineBytes: Math.max(PROXY_DEFAULTS.maxLineBytes, cli.maxBody),
     maxQueuedMessages: PROXY_DEFAULTS.maxQueuedMessages,
     prewarm: cli.prewarm,
+    isolation: cli.isolation,
     child: { command, args, env: cli.env, passEnv: cli.passEnv, baseEnv: childBase, shell: cli.shell, ...(cli.cwd ? { cwd: cli.cwd } : {}) },
     version: packageVersion(),
     logger,

@@ -3,6 +3,7 @@ import { isLogLevel, type LogLevel } from '../shared/logger.js';
 import type { HeaderToEnvSpec } from '../proxy/proxy-options.js';
 import { parseBooleanWord } from './flag-values.js';
 import { PROXY_OPTIONS, type ProxyOptionSpec } from './proxy-option-table.js';
+import type { Isolation } from '../proxy/proxy-options.js';
 
 export { collectEnv, parseSize } from './proxy-option-table.js';
 
@@ -46,6 +47,7 @@ export interface ProxyCliOptions {
   forwardToken: boolean;
   allowTools: string[];
   denyTools: string[];
+  isolation: Isolation;
   command: string[];
 }
 
@@ -177,5 +179,6 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     oauthScope: o.oauthScope as string[], childEra: o.childEra as ProxyCliOptions['childEra'], demo: o.demo === true, metrics: o.metrics === true,
     headerToEnv: o.headerToEnv as HeaderToEnvSpec[], forwardClaims: o.forwardClaims === true, forwardToken: o.forwardToken === true,
     allowTools: o.allowTools as string[], denyTools: o.denyTools as string[], command,
+    isolation: o.isolation as Isolation,
   };
 }

@@ -153,4 +153,5 @@ export const PROXY_OPTIONS: readonly ProxyOptionSpec[] = [
   spec({ key: 'forwardToken', flags: '--forward-token', env: 'MCP_PROXY_FORWARD_TOKEN', kind: 'flag', description: 'with --auth-token or OAuth: give the child the caller\'s raw bearer token as MCP_PROXY_TOKEN', default: false }),
   spec({ key: 'allowTools', flags: '--allow-tools <globs>', env: 'MCP_PROXY_ALLOW_TOOLS', kind: 'list', description: 'show only the tools matching these globs (* and ?, case-sensitive; repeatable, or comma-separated)', parse: collectList, default: [] }),
   spec({ key: 'denyTools', flags: '--deny-tools <globs>', env: 'MCP_PROXY_DENY_TOOLS', kind: 'list', description: 'hide the tools matching these globs (wins over --allow-tools; repeatable, or comma-separated)', parse: collectList, default: [] }),
+  spec({ key: 'isolation', flags: '--isolation <mode>', env: 'MCP_PROXY_ISOLATION', kind: 'value', description: 'session: one child per 2025-era session; principal: the sessions of one principal share one child (less memory, shared server state)', choices: ['session', 'principal'], default: 'session' }),
 ];

@@ -15,6 +15,7 @@ import { principalChildKey } from './identity/child-key.js';
 import type { ModernHandler } from './server.js';
 import { PrewarmPool } from './sessions/prewarm-pool.js';
 import { SessionManager } from './sessions/session-manager.js';
+import { acquirePeerFor } from './sessions/acquire-peer.js';
 import type { SessionOutcome } from './telemetry/metrics-sink.js';
 
 /** What the listener tells a served server: its state, shared by every server on it. */
@@ -90,7 +91,7 @@ export class ServedServer {
         if (!this.#retired) this.#pool?.refill();
         if (event !== 'created') ctx.cluster()?.sessionEnded(id);
       },
-      takeChild: () => this.#pool?.take(),
+      acquirePeer: acquirePeerFor(options.isolation ?? 'session', { child: childOptions, takeChild: () => this.#pool?.take(), logger: log }),
       maxSessions: options.maxSessions,
       sessionTimeoutMs: options.sessionTimeoutMs,
       logger: log,
@@ -193,7 +194,7 @@ export class ServedServer {
       throw refusal('DRAINING', { id: echoId(body) });
     }
     // The session's first request gives its child the caller's identity, once (later ones cannot change it).
-    const callerEnv = this.#identityOn ? callerIdentity(this.options, r.principal, r.claims, req.headers, echoId(body)).env : undefined;
+    const callerEnv = this.#identityOn ? callerIdentity(this.options, r.principal, r.claims, req.headers, echoId(body)) : undefined;
     const session = this.sessions.create(r.principal, callerEnv);
     if (!session) {
       this.#log.warn('session limit reached', { maxSessions: this.options.maxSessions });

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { ForwardedClaims, ProxyOptions } from './proxy-options.js';
 import type { CallerIdentity } from './identity/caller-identity.js';
 import type { Capacity } from './capacity.js';
+import type { Session } from './sessions/session.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
@@ -49,7 +50,7 @@ export interface RunningProxy {
   url: string;
   port: number;
   /** The live 2025-era sessions, over every server. */
-  sessions: { readonly size: number };
+  sessions: { readonly size: number; get(id: string, principal: string | undefined): Session | undefined };
   /** Sessions and principal children, over every server. */
   readonly live: number;
   /** With --config, per server name: its 2025-era sessions and its children (sessions + principals); else undefined. */
@@ -250,7 +251,12 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   return {
     url,
     port,
-    sessions: { get size() { return sum((s) => s.sessions.size); } },
+    sessions: {
+      get size() {
+        return sum((s) => s.sessions.size);
+      },
+      get: (id, principal) => router.all().map((s) => s.sessions.get(id, principal)).find((s) => s !== undefined),
+    },
     get live() {
       return live();
     },

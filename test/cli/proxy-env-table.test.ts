@@ -302,6 +302,19 @@ const ROWS: Record<string, Row> = {
     expect((await call(p.url, sid, 4, 'crash')).error).toEqual({ code: -32602, message: 'Unknown tool: crash' });
     expect(await toolText(p.url, sid, 'echo', { message: 'still here' })).toBe('echo: still here');
   },
+  async isolation() {
+    const pids = async (p: ProxyBinary): Promise<[string, string]> => {
+      const [a, b] = [await openSession(p.url), await openSession(p.url)];
+      return [await toolText(p.url, a, 'pid'), await toolText(p.url, b, 'pid')];
+    };
+    const [a, b] = await pids(await start({ MCP_PROXY_ISOLATION: 'principal' }));
+    expect(a).toBe(b);
+    const [c, d] = await pids(await start({}));
+    expect(c).not.toBe(d);
+    const bad = await runBinary(['--port', '0', ...fixture()], { env: cleanEnv({ MCP_PROXY_ISOLATION: 'shared' }) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('MCP_PROXY_ISOLATION');
+  },
 };
 
 /** The four OAuth variables together: a token signed by the JWKS at MCP_PROXY_OAUTH_JWKS_URI, for the audience and scope. */

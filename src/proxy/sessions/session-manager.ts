@@ -4,6 +4,9 @@ import type { ChildProcess } from '../child/child-process.js';
 import { Capacity } from '../capacity.js';
 import { Reaper } from '../reaper.js';
 import { Session, type SessionCloseCause, type SessionConfig } from './session.js';
+import type { CallerIdentity } from '../identity/caller-identity.js';
+import { ownChildPeers } from './acquire-peer.js';
+import type { AcquirePeer } from './session-peer.js';
 
 export interface SessionManagerConfig {
   maxSessions: number;
@@ -15,6 +18,8 @@ export interface SessionManagerConfig {
   logger: Logger;
   /** A prewarmed child for a new session, when a pool is configured. */
   takeChild?: () => ChildProcess | undefined;
+  /** How a session obtains its peer link (acquire-peer.ts); default: a child of its own. */
+  acquirePeer?: AcquirePeer;
   /** Told of every session that starts and ends (metrics, the prewarm pool). */
   observe?: (event: 'created' | SessionCloseCause, sessionId: string) => void;
 }
@@ -30,9 +35,12 @@ export class SessionManager {
   readonly #cfg: SessionManagerConfig;
   readonly #capacity: Capacity;
   readonly #reaper: Reaper<Session>;
+  /** How a session obtains its peer link: the seam another edge takes to run a child the way sessions do. */
+  readonly acquirePeer: AcquirePeer;
 
   constructor(cfg: SessionManagerConfig) {
     this.#cfg = cfg;
+    this.acquirePeer = cfg.acquirePeer ?? ownChildPeers({ child: cfg.session.child, ...(cfg.takeChild ? { takeChild: cfg.takeChild } : {}) });
     this.#capacity = cfg.capacity ?? new Capacity(cfg.maxSessions);
     this.#capacity.count('sessions', () => this.#sessions.size);
     this.#reaper = new Reaper({
@@ -52,13 +60,12 @@ export class SessionManager {
 
   /**
    * A new session and its child, or undefined when the limit (shared with the principal children) is
-   * reached. `callerEnv` (the caller's identity for the child) is only for a child spawned for it: a
-   * session with one never takes a prewarmed child.
+   * reached. `caller` (the caller's identity for the child: its variables and the key of the child it may
+   * share) is only for a child spawned for it: a session with one never takes a prewarmed child.
    */
-  create(principal: string | undefined, callerEnv?: Readonly<Record<string, string>>): Session | undefined {
+  create(principal: string | undefined, caller?: CallerIdentity): Session | undefined {
     if (!this.#capacity.hasRoom) return undefined;
-    const prewarmed = callerEnv && Object.keys(callerEnv).length > 0 ? undefined : this.#cfg.takeChild?.();
-    const session = new Session(newSessionId(), principal, this.#cfg.session, prewarmed, callerEnv);
+    const session = new Session(newSessionId(), principal, this.#cfg.session, this.acquirePeer, caller);
     this.#sessions.set(session.id, session);
     session.onclosed = (s) => {
       this.#sessions.delete(s.id);

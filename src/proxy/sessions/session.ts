@@ -1,19 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebStandardStreamableHTTPServerTransport, type JSONRPCMessage } from '@modelcontextprotocol/server';
-import { LegacyClientOnModernPeer } from '../../relay/eras/legacy-client-on-modern-peer.js';
-import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, isResponse, REQUEST_TIMEOUT, SERVER_ERROR, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../../shared/jsonrpc.js';
+import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, isResponse, REQUEST_TIMEOUT, SERVER_ERROR, type JsonRpcId, type JsonRpcMessage } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Link } from '../../relay/link.js';
-import { ChildProcess, type ChildExit, type ChildOptions } from '../child/child-process.js';
+import type { ChildExit, ChildOptions } from '../child/child-process.js';
 import { describeExit, exitErrorData } from '../child/child-exit.js';
 import { resumptionOf, TRANSPORT_PROTOCOL_VERSIONS, type DirectPost } from '../http/direct-post.js';
 import { DirectStreams, sendsPrimingEvent, SSE_RETRY_MS, sseHeaders } from '../http/direct-sse.js';
 import { SessionEventStore } from './session-event-store.js';
-import { LEGACY_PROTOCOL_VERSIONS } from '../../relay/eras/protocol.js';
 import { InflightTable, progressTokenOf } from '../../relay/routing.js';
-import { isModernOnlyRejection } from './session-era.js';
+import type { AcquirePeer, SessionPeer } from './session-peer.js';
 import { sendJson, toBodylessRequest, writeWebResponse } from '../http/web-bridge.js';
-import { withCallerEnv } from '../identity/caller-identity.js';
+import type { CallerIdentity } from '../identity/caller-identity.js';
 import { ToolFilterStage, type ToolFilterRules } from '../../relay/tool-filter.js';
 
 export type SessionCloseCause = 'deleted' | 'reaped' | 'crashed' | 'shutdown';
@@ -32,10 +29,9 @@ export interface SessionConfig {
 
 /**
  * One 2025-era MCP session: one SDK Streamable HTTP server transport toward the client (the edge) and
- * one peer link, at first the child process itself, with a transparent JSON-RPC relay between them.
- * A child that answers the `initialize` as a modern-only server (`isModernOnlyRejection`) switches the
- * session to *adapted* mode: the peer link becomes a `LegacyClientOnModernPeer` wrapping the child, whose
- * output toward the client takes the same routing (`#toClient`) as a relayed child message.
+ * one peer link (`SessionPeer`, obtained through the `AcquirePeer` seam: its own child, possibly behind
+ * the era translator for a modern-only child, or its share of its principal's child), with a
+ * transparent JSON-RPC relay between them. What the peer writes takes the routing of `#toClient`.
  *
  * The hot path, a POST of an established session that the SDK transport would accept unchanged, does
  * not go through the transport: the session writes its SSE answer itself (`DirectStreams`). Initialize,
@@ -51,9 +47,8 @@ export class Session {
   readonly #cfg: SessionConfig;
   readonly #log: Logger;
   readonly #transport: WebStandardStreamableHTTPServerTransport;
-  readonly #child: ChildProcess;
-  /** Where the client's messages go: the child, or in adapted mode the era translator in front of it. */
-  #peer: Link<never>;
+  /** Where the client's messages go, and where the messages for the client come from. */
+  readonly #peer: SessionPeer;
   /** Hides filtered tools (relay/tool-filter.ts); undefined without --allow-tools/--deny-tools. */
   readonly #tools: ToolFilterStage | undefined;
   readonly #inflight = new InflightTable();
@@ -64,10 +59,8 @@ export class Session {
   /** The SSE headers of a direct stream without CORS headers (most requests carry no Origin). */
   readonly #plainSseHeaders: Record<string, string>;
   #getOpen = false;
-  /** The client's `initialize`, kept until the child answers it (the adapter replays it). */
-  #initialize: JsonRpcRequest | undefined;
-  /** Set once the child turned out to be modern-only; undefined on the (unchanged) relay path. */
-  #adapter: LegacyClientOnModernPeer | undefined;
+  /** The id of the client's `initialize` until it is answered: its result says the protocol version. */
+  #initializeId: JsonRpcId | undefined;
   /** The protocol version the child agreed to in its initialize result. */
   protocolVersion: string | undefined;
   #closed = false;
@@ -76,10 +69,10 @@ export class Session {
   #lastSend: Promise<void> = Promise.resolve();
 
   /**
-   * `child`: a prewarmed, not yet initialized child to use instead of spawning one. `callerEnv`: the
-   * caller's variables for the child spawned here (--header-to-env, --forward-claims; identity/).
+   * `acquirePeer`: how this session obtains its peer link (acquire-peer.ts). `caller`: the caller's
+   * variables for its child and that child's key (--header-to-env, --forward-claims; identity/).
    */
-  constructor(id: string, principal: string | undefined, cfg: SessionConfig, child?: ChildProcess, callerEnv?: Readonly<Record<string, string>>) {
+  constructor(id: string, principal: string | undefined, cfg: SessionConfig, acquirePeer: AcquirePeer, caller?: CallerIdentity) {
     this.id = id;
     this.principal = principal;
     this.#cfg = cfg;
@@ -99,16 +92,14 @@ export class Session {
     this.#transport.onerror = (error) => this.#log.debug('transport', { error });
     this.#transport.onclose = () => void this.close('session ended');
     void this.#transport.start();
-    child?.useLogger(this.#log);
-    this.#child = child ?? new ChildProcess({ ...withCallerEnv(cfg.child, callerEnv), logger: this.#log });
     this.#tools = cfg.toolFilter ? new ToolFilterStage(cfg.toolFilter) : undefined;
-    this.#peer = this.#child;
-    this.#child.onmessage = (m) => this.#toClient(m);
-    void this.#child.exited.then((exit) => this.#onChildExit(exit));
+    this.#peer = acquirePeer({ sessionId: id, principal, logger: this.#log, ...(caller ? { childEnv: caller.env, childKey: caller.key } : {}) });
+    this.#peer.onmessage = (m) => this.#toClient(m);
+    void this.#peer.ended.then((exit) => this.#onChildExit(exit));
   }
 
   get pid(): number | undefined {
-    return this.#child.pid;
+    return this.#peer.pid;
   }
 
   /** True while a client request awaits its answer: such a session is never idle. */
@@ -177,14 +168,14 @@ export class Session {
     this.#closed = true;
     this.closeCause = cause;
     this.#failInflight(INTERNAL_ERROR, reason);
-    this.#adapter?.fail(INTERNAL_ERROR, reason);
+    this.#peer.fail(INTERNAL_ERROR, reason);
     this.#direct.closeAll();
     this.#closing = (async () => {
       // The transport writes a message once its event is stored (a microtask later): let the last ones out.
       await this.#lastSend;
       await this.#transport.close();
-      const exit = await this.#child.stop();
-      this.#log.info('session closed', { reason, exitCode: exit.code, signal: exit.signal });
+      const exit = await this.#peer.close();
+      this.#log.info('session closed', exit ? { reason, exitCode: exit.code, signal: exit.signal } : { reason });
       this.onclosed?.(this);
     })();
     return this.#closing;
@@ -206,7 +197,7 @@ export class Session {
     this.lastActivity = this.#cfg.now();
     if (isRequest(message)) {
       const id = message.id;
-      if (message.method === 'initialize') this.#initialize = message;
+      if (message.method === 'initialize') this.#initializeId = id;
       const timer = setTimeout(() => this.#onTimeout(id), this.#cfg.requestTimeoutMs);
       this.#inflight.add(id, progressTokenOf(message), timer);
     } else if (isNotification(message) && message.method === 'notifications/cancelled') {
@@ -224,7 +215,7 @@ export class Session {
     const route = this.#inflight.route(message);
     if (route.kind === 'related') {
       if (route.completes) {
-        if (route.requestId === this.#initialize?.id && this.#onInitializeAnswer(message)) return;
+        if (route.requestId === this.#initializeId) this.#onInitializeAnswer(message);
         this.#inflight.delete(route.requestId);
       }
       else if (route.isProgress) this.#inflight.timerOf(route.requestId)?.refresh();
@@ -237,32 +228,11 @@ export class Session {
     }
   }
 
-  /** The answer to the client's `initialize`. True when it was consumed: the session became adapted. */
-  #onInitializeAnswer(message: JsonRpcMessage): boolean {
-    const request = this.#initialize!;
-    this.#initialize = undefined;
-    if (!this.#adapter && isModernOnlyRejection(message)) {
-      this.#adapt(request);
-      return true;
-    }
+  /** The answer to the client's `initialize`: the protocol version the child agreed to. */
+  #onInitializeAnswer(message: JsonRpcMessage): void {
+    this.#initializeId = undefined;
     const version = (message as { result?: { protocolVersion?: unknown } }).result?.protocolVersion;
     if (typeof version === 'string') this.protocolVersion = version;
-    return false;
-  }
-
-  /**
-   * The child serves only 2026-07-28: put the era adapter between client and child and replay the
-   * `initialize` to it (the still in-flight request is answered from the child's `server/discover`).
-   */
-  #adapt(initialize: JsonRpcRequest): void {
-    this.#log.info('the MCP server speaks only 2026-07-28: this session goes through the era adapter');
-    const adapter = new LegacyClientOnModernPeer({ peer: this.#child, legacyVersions: LEGACY_PROTOCOL_VERSIONS });
-    adapter.onmessage = (m) => this.#toClient(m);
-    this.#adapter = adapter;
-    this.#peer = adapter;
-    this.#child.onmessage = (m) => adapter.fromPeer(m);
-    this.#initialize = initialize;
-    adapter.send(initialize);
   }
 
   #send(message: JsonRpcMessage, relatedRequestId?: JsonRpcId): void {
@@ -307,7 +277,7 @@ export class Session {
     const message = describeExit(this.#cfg.child.command, exit);
     this.#log.warn(message, { exitCode: exit.code, signal: exit.signal });
     this.#failInflight(INTERNAL_ERROR, message, exitErrorData(exit));
-    this.#adapter?.fail(INTERNAL_ERROR, message);
+    this.#peer.fail(INTERNAL_ERROR, message);
     void this.close(message, 'crashed');
   }
 }
