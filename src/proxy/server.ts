@@ -17,6 +17,8 @@ import { SessionManager } from './sessions/session-manager.js';
 import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
 import { startCluster, type Cluster, type Refuse } from './cluster/cluster.js';
+import { legacySseEdgeFor } from './sse/legacy-sse-edge.js';
+import type { LegacySseSessions } from './sse/legacy-sse-sessions.js';
 
 /**
  * Serves 2026-07-28 (stateless) requests; until one is plugged in, they get the unsupported-version answer.
@@ -42,6 +44,8 @@ export interface RunningProxy {
   url: string;
   port: number;
   sessions: SessionManager;
+  /** Legacy HTTP+SSE sessions (absent with --no-sse), counted with the sessions by /healthz and the metrics. */
+  legacySse: LegacySseSessions | undefined;
   /**
    * Stops taking new sessions (a new `initialize` gets 503 + Retry-After, /readyz turns 503) while the
    * existing sessions and principals go on being served. Resolves when none is left or after `timeoutMs`.
@@ -81,6 +85,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       requestTimeoutMs: opts.requestTimeoutMs,
       maxQueuedMessages: opts.maxQueuedMessages,
       maxBodyBytes: opts.maxBodyBytes,
+      ...(opts.eventStore ? { eventStore: opts.eventStore } : {}), ...(opts.keepAliveMs !== undefined ? { keepAliveMs: opts.keepAliveMs } : {}),
       logger: log,
       now: opts.now,
     },
@@ -88,6 +93,12 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   const allowedHostnames = hostAllowListFor(opts.host, opts.allowedHosts);
   const policy: EdgePolicy = { allowedOrigins: opts.allowedOrigins, ...(allowedHostnames ? { allowedHostnames } : {}) };
   const childOptions = { ...opts.child, maxLineBytes: opts.maxLineBytes, killGraceMs: opts.killGraceMs };
+  // GET /sse + POST /messages (2024-11-05 clients): one child per connection, in the same count and pool.
+  const legacy = opts.legacySse ? legacySseEdgeFor(opts, opts.legacySse, {
+    capacity, policy, children: { child: childOptions, takeChild: () => pool?.take() }, state: () => (stopping ? 'stopping' : draining ? 'draining' : 'serving'),
+    observe: (event) => void (metrics?.session(event), event !== 'refused' && pool?.refill()),
+  }) : undefined;
+  const [sse, sseEdge] = [legacy?.sessions, legacy?.edge];
   const pool: PrewarmPool | undefined = opts.prewarm > 0
     ? new PrewarmPool({ size: opts.prewarm, child: childOptions, logger: log, capacityLeft: () => capacity.left })
     : undefined;
@@ -98,7 +109,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   let draining = false;
   // --redis-url: the directory and forwarding between instances (src/proxy/cluster), set once listening.
   let cluster: Cluster | undefined;
-  const live = (): number => sessions.size + (modern?.size ?? 0);
+  const live = (): number => sessions.size + (sse?.size ?? 0) + (modern?.size ?? 0);
   const directPosts = tuning.directPost ?? true;
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse, note: RequestNote): Promise<void> {
@@ -240,6 +251,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
         return;
       }
       if (opts.auth?.serveWellKnown?.(req, res)) return;
+      if (sseEdge?.serves(path ?? '/')) return await sseEdge.handle(req, res, path!);
       if (path !== opts.endpoint) throw refusal('NOT_FOUND', { detail: opts.endpoint });
       await handleMcp(req, res, note);
     } catch (error) {
@@ -274,11 +286,12 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     url,
     port,
     sessions,
+    legacySse: sse,
     async drain(timeoutMs) {
       draining = true;
       const deadline = Date.now() + timeoutMs;
       // 2025 sessions end when their clients end them; a 2026-07-28 principal has no end, only work in flight.
-      const working = (): number => sessions.size + (modern?.busyCount ?? modern?.size ?? 0);
+      const working = (): number => sessions.size + (sse?.size ?? 0) + (modern?.busyCount ?? modern?.size ?? 0);
       while (working() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, deadline - Date.now()))));
       return working() === 0 ? 'empty' : 'timeout';
     },
@@ -287,7 +300,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       clearInterval(poolTick);
       await pool?.closeAll();
       const closed = new Promise<void>((r) => server.close(() => r()));
-      await Promise.all([sessions.closeAll('proxy is shutting down'), modern?.closeAll('proxy is shutting down')]);
+      await Promise.all([sessions.closeAll('proxy is shutting down'), sse?.closeAll('proxy is shutting down'), modern?.closeAll('proxy is shutting down')]);
       server.closeAllConnections();
       await closed;
       await cluster?.close();
