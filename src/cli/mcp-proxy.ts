@@ -77,6 +77,9 @@ export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger, proc:
     maxLineBytes: Math.max(PROXY_DEFAULTS.maxLineBytes, cli.maxBody),
     maxQueuedMessages: PROXY_DEFAULTS.maxQueuedMessages,
     prewarm: cli.prewarm,
+    ...(cli.sse ? { legacySse: { endpoint: cli.sseEndpoint, messagesEndpoint: cli.messagesEndpoint } } : {}),
+    ...(cli.eventStore ? { eventStore: { maxEvents: cli.eventStoreSize, maxBytes: cli.eventStoreBytes } } : {}),
+    keepAliveMs: cli.keepAlive * 1000,
     child: { command: command!, args, env: cli.env, passEnv: cli.passEnv, baseEnv: childBase, shell: cli.shell, ...(cli.cwd ? { cwd: cli.cwd } : {}) },
     version: packageVersion(),
     logger,
@@ -115,7 +118,9 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   }
   const logger = makeLogger(cli, proc.stderr);
   let proxy: RunningProxy;
+  // Live sessions of both 2025-era transports, and the 2026-07-28 principals' children.
   let modernSize = (): number => 0;
+  const sessionCount = (): number => proxy.sessions.size + (proxy.legacySse?.size ?? 0);
   try {
     let options = await withResolvedNpx(await toProxyOptions(cli, logger, proc, childBase), cli, proc.execPath, logger);
     // Metrics (and prom-client) only when asked for; the sources are bound once the proxy runs.
@@ -133,11 +138,10 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
     await checkChildStarts({ ...options.child, maxLineBytes: options.maxLineBytes, killGraceMs: options.killGraceMs }, Math.round(cli.startCheck * 1000), logger);
     // 2026-07-28 clients are always served: natively by a modern child, through the era adapter by a
     // 2025-era one (--child-era picks which, `auto` probes a sibling once at start-up).
-    const modern = createModernHandler(options, { childEra: cli.childEra });
+    const modern = createModernHandler(options, { childEra: cli.childEra, keepAliveMs: options.keepAliveMs ?? PROXY_DEFAULTS.keepAliveMs });
     proxy = await startProxy(options, modern);
-    const sessions = proxy.sessions;
     modernSize = () => modern.size;
-    sources = { sessions: () => sessions.size, children: () => sessions.size + modern.size };
+    sources = { sessions: sessionCount, children: () => sessionCount() + modern.size };
     if (cli.childEra === 'auto') void modern.childEra();
     const commandLine = [options.child.command, ...options.child.args].join(' ');
     if (proc.stderr.isTTY && (proc.stderr.columns ?? 0) >= 40) {
@@ -167,17 +171,17 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   };
   const stop = (signal: ProxySignal): void => {
     signals += 1;
-    if (signals === 1 && cli.drainTimeout > 0 && proxy.sessions.size + modernSize() > 0) {
-      logger.info('draining: no new sessions; existing ones are served until they end', { signal, sessions: proxy.sessions.size + modernSize(), drainTimeoutS: cli.drainTimeout });
+    if (signals === 1 && cli.drainTimeout > 0 && sessionCount() + modernSize() > 0) {
+      logger.info('draining: no new sessions; existing ones are served until they end', { signal, sessions: sessionCount() + modernSize(), drainTimeoutS: cli.drainTimeout });
       void proxy.drain(Math.round(cli.drainTimeout * 1000)).then((outcome) => {
         if (signals > 1) return;
-        logger.info(outcome === 'empty' ? 'drained: every session ended' : 'drain timeout reached; ending the remaining sessions', { sessions: proxy.sessions.size + modernSize() });
+        logger.info(outcome === 'empty' ? 'drained: every session ended' : 'drain timeout reached; ending the remaining sessions', { sessions: sessionCount() + modernSize() });
         finish();
       });
       return;
     }
     if (signals <= 2) {
-      logger.info('shutting down', { signal, sessions: proxy.sessions.size + modernSize() });
+      logger.info('shutting down', { signal, sessions: sessionCount() + modernSize() });
       finish();
       return;
     }

@@ -38,8 +38,19 @@ export interface ProxyCliOptions {
   redisUrl?: string;
   advertiseUrl?: string;
   clusterSecret?: string;
+  /** The legacy HTTP+SSE transport (--no-sse turns it off) and its two paths. */
+  sse: boolean;
+  sseEndpoint: string;
+  messagesEndpoint: string;
+  eventStore: boolean;
+  eventStoreSize: number;
+  eventStoreBytes: number;
+  /** Seconds between SSE keep-alive comments (0 = none). */
+  keepAlive: number;
   command: string[];
 }
+
+const asPath = (value: string): string => (value.startsWith('/') ? value : `/${value}`);
 
 /** A command line that cannot run (exit 2), or help/version output that was asked for (exit 0). */
 export class UsageError extends Error {
@@ -143,6 +154,9 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     throw new UsageError('--advertise-url and --cluster-secret need --redis-url (they configure several instances sharing one Redis)');
   }
   const endpoint = o.endpoint as string;
+  const sse = o.sse !== false;
+  const paths = [asPath(endpoint), asPath(o.sseEndpoint as string), asPath(o.messagesEndpoint as string)];
+  if (sse && new Set(paths).size < 3) throw new UsageError(`--endpoint, --sse-endpoint and --messages-endpoint must be three different paths, got ${paths.join(', ')}`);
   return {
     host: o.host as string, port: o.port as number, endpoint: endpoint.startsWith('/') ? endpoint : `/${endpoint}`,
     allowOrigin: o.allowOrigin as string[], allowHost: o.allowHost as string[], maxBody: o.maxBody as number, maxSessions: o.maxSessions as number, prewarm: o.prewarm as number,
@@ -155,6 +169,8 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     ...(typeof o.redisUrl === 'string' ? { redisUrl: o.redisUrl } : {}),
     ...(typeof o.advertiseUrl === 'string' ? { advertiseUrl: o.advertiseUrl } : {}),
     ...(typeof o.clusterSecret === 'string' ? { clusterSecret: o.clusterSecret } : {}),
-    oauthScope: o.oauthScope as string[], childEra: o.childEra as ProxyCliOptions['childEra'], demo: o.demo === true, metrics: o.metrics === true, command,
+    oauthScope: o.oauthScope as string[], childEra: o.childEra as ProxyCliOptions['childEra'], demo: o.demo === true, metrics: o.metrics === true,
+    sse, sseEndpoint: paths[1]!, messagesEndpoint: paths[2]!, eventStore: o.eventStore !== false, eventStoreSize: o.eventStoreSize as number, eventStoreBytes: o.eventStoreBytes as number, keepAlive: o.keepAlive as number,
+    command,
   };
 }
