@@ -149,7 +149,8 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
       const { printProxySummary } = await import('../ui/proxy-summary.js');
       printProxySummary(proc.stderr as NodeJS.WriteStream, { url: proxy.url, command: commandLine, maxSessions: options.maxSessions, sessionTimeoutS: cli.sessionTimeout, protection: protectionLabel(cli), version: options.version });
     }
-    logger.info('listening', { url: proxy.url, command: commandLine, protection: protectionLabel(cli) });
+    const sseUrl = options.legacySse ? new URL(options.legacySse.endpoint, proxy.url).href : undefined;
+    logger.info('listening', { url: proxy.url, ...(sseUrl ? { sse: sseUrl } : {}), command: commandLine, protection: protectionLabel(cli) });
   } catch (error) {
     const described = describeProxyStartError(error, cli);
     logger.error(described.message, described.fields);

@@ -232,6 +232,21 @@ describe('legacy HTTP+SSE on the wire', () => {
     expect(await waitFor(() => stream.text().includes(': keepalive\n\n'), 5_000)).toBe(true);
   });
 
+  it('takes a prewarmed child when the pool has one, and the pool gives way under the shared limit', async () => {
+    proxy = await startTestProxy({ prewarm: 1, maxSessions: 1 });
+    const prewarmedPid = async (): Promise<number | undefined> => {
+      const line = proxy!.lines.find((l) => l.includes('"prewarmed":true') && l.includes('ready pid='));
+      return line ? Number(/ready pid=(\d+)/.exec(line)![1]) : undefined;
+    };
+    expect(await waitFor(async () => (await prewarmedPid()) !== undefined, 10_000)).toBe(true);
+    const { stream, messages } = await legacySession(baseOf(proxy));
+    streams.push(stream);
+    await postMessage(messages, { jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'pid', arguments: {} } });
+    expect(Number(textOf((await stream.next((m) => m.id === 6)).result))).toBe(await prewarmedPid());
+    // The one slot is the SSE session's: the pool does not refill, and a Streamable HTTP initialize is refused.
+    expect((await fetch(proxy.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(LEGACY_INIT), signal: AbortSignal.timeout(5_000) })).status).toBe(503);
+  });
+
   it('is off without legacySse (--no-sse): /sse is 404', async () => {
     proxy = await startTestProxy({ legacySse: undefined });
     const res = await openLegacySse(`${baseOf(proxy)}/sse`);
