@@ -79,6 +79,9 @@ export async function toProxyOptions(cli: ProxyCliOptions, logger: Logger, proc:
     maxLineBytes: Math.max(PROXY_DEFAULTS.maxLineBytes, cli.maxBody),
     maxQueuedMessages: PROXY_DEFAULTS.maxQueuedMessages,
     prewarm: cli.prewarm,
+    ...(cli.sse ? { legacySse: { endpoint: cli.sseEndpoint, messagesEndpoint: cli.messagesEndpoint } } : {}),
+    ...(cli.eventStore ? { eventStore: { maxEvents: cli.eventStoreSize, maxBytes: cli.eventStoreBytes } } : {}),
+    keepAliveMs: cli.keepAlive * 1000,
     isolation: cli.isolation,
     child: { command, args, env: cli.env, passEnv: cli.passEnv, baseEnv: childBase, shell: cli.shell, ...(cli.cwd ? { cwd: cli.cwd } : {}) },
     version: packageVersion(),
@@ -143,7 +146,7 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
     // 2026-07-28 clients are always served: natively by a modern child, through the era adapter by a
     // 2025-era one (--child-era picks which, `auto` probes a sibling once at start-up).
     const modernFor = (o: ProxyOptions): ModernRequestHandler => {
-      const modern = createModernHandler(o, { childEra: cli.childEra });
+      const modern = createModernHandler(o, { childEra: cli.childEra, keepAliveMs: o.keepAliveMs ?? PROXY_DEFAULTS.keepAliveMs });
       if (cli.childEra === 'auto') void modern.childEra();
       return modern;
     };
@@ -163,13 +166,14 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
       described = [options.child.command, ...options.child.args].join(' ');
     }
     const running = proxy;
-    sources = { sessions: () => running.sessions.size, children: () => running.live, servers: () => running.perServer() };
+    sources = { sessions: () => running.sessions.size + (running.legacySse?.size ?? 0), children: () => running.live, servers: () => running.perServer() };
     if (proc.stderr.isTTY && (proc.stderr.columns ?? 0) >= 40) {
       // ink (and its layout engine) is loaded only when a person is watching.
       const { printProxySummary } = await import('../ui/proxy-summary.js');
       printProxySummary(proc.stderr as NodeJS.WriteStream, { url: proxy.url, command: described, maxSessions: options.maxSessions, sessionTimeoutS: cli.sessionTimeout, protection: protectionLabel(cli), version: options.version });
     }
-    logger.info('listening', { url: proxy.url, command: described, protection: protectionLabel(cli), ...(servers ? { servers } : {}) });
+    const sseUrl = options.legacySse && cli.config === undefined ? new URL(options.legacySse.endpoint, proxy.url).href : undefined;
+    logger.info('listening', { url: proxy.url, ...(sseUrl ? { sse: sseUrl } : {}), command: described, protection: protectionLabel(cli), ...(servers ? { servers } : {}) });
   } catch (error) {
     const described = describeProxyStartError(error, cli);
     logger.error(described.message, described.fields);

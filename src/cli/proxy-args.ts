@@ -48,8 +48,19 @@ export interface ProxyCliOptions {
   allowTools: string[];
   denyTools: string[];
   isolation: Isolation;
+  /** The legacy HTTP+SSE transport (--no-sse turns it off) and its two paths. */
+  sse: boolean;
+  sseEndpoint: string;
+  messagesEndpoint: string;
+  eventStore: boolean;
+  eventStoreSize: number;
+  eventStoreBytes: number;
+  /** Seconds between SSE keep-alive comments (0 = none). */
+  keepAlive: number;
   command: string[];
 }
+
+const asPath = (value: string): string => (value.startsWith('/') ? value : `/${value}`);
 
 /** A command line that cannot run (exit 2), or help/version output that was asked for (exit 0). */
 export class UsageError extends Error {
@@ -163,6 +174,9 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     throw new UsageError('--forward-claims and --forward-token need --auth-token or --oauth-issuer: without authentication there is no caller to forward');
   }
   const endpoint = o.endpoint as string;
+  const sse = o.sse !== false;
+  const paths = [asPath(endpoint), asPath(o.sseEndpoint as string), asPath(o.messagesEndpoint as string)];
+  if (sse && new Set(paths).size < 3) throw new UsageError(`--endpoint, --sse-endpoint and --messages-endpoint must be three different paths, got ${paths.join(', ')}`);
   return {
     host: o.host as string, port: o.port as number, endpoint: endpoint.startsWith('/') ? endpoint : `/${endpoint}`,
     allowOrigin: o.allowOrigin as string[], allowHost: o.allowHost as string[], maxBody: o.maxBody as number, maxSessions: o.maxSessions as number, prewarm: o.prewarm as number,
@@ -180,5 +194,6 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     headerToEnv: o.headerToEnv as HeaderToEnvSpec[], forwardClaims: o.forwardClaims === true, forwardToken: o.forwardToken === true,
     allowTools: o.allowTools as string[], denyTools: o.denyTools as string[], command,
     isolation: o.isolation as Isolation,
+    sse, sseEndpoint: paths[1]!, messagesEndpoint: paths[2]!, eventStore: o.eventStore !== false, eventStoreSize: o.eventStoreSize as number, eventStoreBytes: o.eventStoreBytes as number, keepAlive: o.keepAlive as number,
   };
 }

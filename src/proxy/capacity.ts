@@ -1,9 +1,9 @@
 /**
- * The one count of what --max-sessions limits: 2025-era sessions and 2026-07-28 principal children
+ * The one count of what --max-sessions limits: 2025-era sessions (legacy SSE ones included) and 2026-07-28 principal children
  * (started or starting). The prewarm pool fills only what is left of it, so it never holds a child a
  * session or principal would need.
  */
-export type CapacityUser = 'sessions' | 'principals';
+export type CapacityUser = 'sessions' | 'principals' | 'sse-sessions';
 
 /** Room left under `max` when `used` are taken; never negative. */
 export function roomLeft(max: number, used: number): number {

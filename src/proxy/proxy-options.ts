@@ -123,4 +123,7 @@ export const PROXY_DEFAULTS = {
   eventStoreSize: 1_000,
   eventStoreBytes: 8 * 1024 * 1024,
   keepAliveMs: 15_000,
+  /** The ProxyOptions objects of the defaults above (on by default), so options spread from these defaults serve them. */
+  legacySse: { endpoint: '/sse', messagesEndpoint: '/messages' },
+  eventStore: { maxEvents: 1_000, maxBytes: 8 * 1024 * 1024 },
 } as const;

@@ -16,6 +16,9 @@ import type { ModernHandler } from './server.js';
 import { PrewarmPool } from './sessions/prewarm-pool.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { acquirePeerFor } from './sessions/acquire-peer.js';
+import type { EdgePolicy } from './http/edge-checks.js';
+import { legacySseEdgeFor, type LegacySseEdge } from './sse/legacy-sse-edge.js';
+import type { LegacySseSessions } from './sse/legacy-sse-sessions.js';
 import type { SessionOutcome } from './telemetry/metrics-sink.js';
 
 /** What the listener tells a served server: its state, shared by every server on it. */
@@ -26,6 +29,9 @@ export interface ServedServerContext {
   cluster: () => Cluster | undefined;
   /** Serve plain in-session POSTs without the SDK transport (ProxyTuning). */
   directPosts: boolean;
+  /** The listener's Origin/Host policy (the legacy SSE edge checks its requests itself). */
+  policy: EdgePolicy;
+  stopping: () => boolean;
 }
 
 /** One MCP request that passed the listener: edge checks, auth, the method and the body cap. */
@@ -56,6 +62,9 @@ export class ServedServer {
   readonly options: ProxyOptions;
   readonly sessions: SessionManager;
   readonly modern: ModernHandler | undefined;
+  /** GET <prefix>/sse + POST <prefix>/messages (2024-11-05 clients); undefined with --no-sse. */
+  readonly legacySse: LegacySseEdge | undefined;
+  readonly legacySseSessions: LegacySseSessions | undefined;
   readonly #ctx: ServedServerContext;
   readonly #pool: PrewarmPool | undefined;
   readonly #poolTick: NodeJS.Timeout | undefined;
@@ -101,10 +110,25 @@ export class ServedServer {
         maxQueuedMessages: options.maxQueuedMessages,
         maxBodyBytes: options.maxBodyBytes,
         ...(options.toolFilter ? { toolFilter: options.toolFilter } : {}),
+        ...(options.eventStore ? { eventStore: options.eventStore } : {}),
+        ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
         logger: log,
         now: options.now,
       },
     });
+    // The legacy SSE edge: its sessions take their peers through the same seam (isolation, pool, identity).
+    const legacy = options.legacySse
+      ? legacySseEdgeFor({ ...options, logger: log }, { endpoint: prefix + options.legacySse.endpoint, messagesEndpoint: prefix + options.legacySse.messagesEndpoint }, {
+        capacity, policy: ctx.policy, acquirePeer: this.sessions.acquirePeer,
+        state: () => (ctx.stopping() ? 'stopping' : ctx.draining() || this.#retired ? 'draining' : 'serving'),
+        observe: (event) => {
+          metrics?.session(event);
+          if (event !== 'refused' && !this.#retired) this.#pool?.refill();
+        },
+      })
+      : undefined;
+    this.legacySse = legacy?.edge;
+    this.legacySseSessions = legacy?.sessions;
     // Principals' children come and go without telling the pool: it gives back capacity on this tick.
     this.#poolTick = this.#pool ? setInterval(() => this.#pool?.refill(), 1_000) : undefined;
     this.#poolTick?.unref();
@@ -112,12 +136,17 @@ export class ServedServer {
 
   /** Live sessions and principal children. */
   get live(): number {
-    return this.sessions.size + (this.modern?.size ?? 0);
+    return this.sessionCount + (this.modern?.size ?? 0);
+  }
+
+  /** 2025-era sessions of both transports (Streamable HTTP and legacy SSE). */
+  get sessionCount(): number {
+    return this.sessions.size + (this.legacySseSessions?.size ?? 0);
   }
 
   /** What a drain (or a retired server) waits for: sessions, and principal children with work in flight. */
   get working(): number {
-    return this.sessions.size + (this.modern?.busyCount ?? this.modern?.size ?? 0);
+    return this.sessionCount + (this.modern?.busyCount ?? this.modern?.size ?? 0);
   }
 
   get prewarmed(): number | undefined {
@@ -216,7 +245,7 @@ export class ServedServer {
     this.#closed ??= (async () => {
       this.retire();
       await this.#poolClosed;
-      await Promise.all([this.sessions.closeAll(reason), this.modern?.closeAll(reason)]);
+      await Promise.all([this.sessions.closeAll(reason), this.legacySseSessions?.closeAll(reason), this.modern?.closeAll(reason)]);
     })();
     return this.#closed;
   }

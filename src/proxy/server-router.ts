@@ -110,7 +110,7 @@ export class ServerRouter {
     for (const s of this.all()) {
       if (s.name === undefined) continue;
       const entry = (out[s.name] ??= { sessions: 0, children: 0 });
-      entry.sessions += s.sessions.size;
+      entry.sessions += s.sessionCount;
       entry.children += s.live;
     }
     return out;

@@ -51,6 +51,8 @@ export interface RunningProxy {
   port: number;
   /** The live 2025-era sessions, over every server. */
   sessions: { readonly size: number; get(id: string, principal: string | undefined): Session | undefined };
+  /** Legacy HTTP+SSE sessions over every server (absent with --no-sse). */
+  legacySse: { readonly size: number } | undefined;
   /** Sessions and principal children, over every server. */
   readonly live: number;
   /** With --config, per server name: its 2025-era sessions and its children (sessions + principals); else undefined. */
@@ -89,7 +91,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   let draining = false;
   // --redis-url: the directory and forwarding between instances (src/proxy/cluster), set once listening.
   let cluster: Cluster | undefined;
-  const context: ServedServerContext = { draining: () => draining, cluster: () => cluster, directPosts: tuning.directPost ?? true };
+  const context: ServedServerContext = { draining: () => draining, cluster: () => cluster, directPosts: tuning.directPost ?? true, policy, stopping: () => stopping };
   const build = (spec: NamedServerSpec<ProxyOptions>): ServedServer =>
     new ServedServer(spec.name, serverPrefix(spec.name), spec.options, named?.modernFor?.(spec.options), context);
   const router = named
@@ -184,6 +186,20 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     };
   }
 
+  /**
+   * The server whose legacy SSE edge serves `path`: a new stream only on a current server; a POST to
+   * the server holding its session (a removed server's SSE sessions are served until they end).
+   */
+  function legacySseServer(route: Route, path: string, url: string | undefined): ServedServer | undefined {
+    const id = new URL(url ?? '/', 'http://localhost').searchParams.get('sessionId') ?? '';
+    // A removed server (no current one of its name) opens no new stream: 404 like a new session.
+    if (!route.current && id === '') return undefined;
+    const candidates = route.current ? [route.current, ...route.retired] : [...route.retired];
+    const serving = candidates.filter((s) => s.legacySse?.serves(path));
+    if (serving.length <= 1) return serving[0];
+    return serving.find((s) => s.legacySseSessions?.has(id)) ?? serving[0];
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     try {
@@ -203,6 +219,9 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       }
       if (opts.auth?.serveWellKnown?.(req, res)) return;
       const route = router.route(path);
+      // The legacy SSE paths: its own edge (Origin/Host, auth, body cap) for one server's SSE sessions.
+      const sse = route && legacySseServer(route, path, req.url);
+      if (sse) return await sse.legacySse!.handle(req, res, path);
       const endpoint = route?.name === undefined ? opts.endpoint : SERVER_PATHS.mcp;
       if (!route || route.sub !== endpoint) throw refusal('NOT_FOUND', { detail: endpointOf(route) });
       const debug = log.enabled('debug');
@@ -257,6 +276,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       },
       get: (id, principal) => router.all().map((s) => s.sessions.get(id, principal)).find((s) => s !== undefined),
     },
+    legacySse: opts.legacySse ? { get size() { return sum((s) => s.legacySseSessions?.size ?? 0); } } : undefined,
     get live() {
       return live();
     },

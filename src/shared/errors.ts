@@ -31,7 +31,12 @@ export type ProxyRefusalCode =
   | 'CLUSTER_STARTING'
   | 'CLUSTER_FORGED'
   | 'DIRECTORY_UNAVAILABLE'
-  | 'OWNER_UNAVAILABLE';
+  | 'OWNER_UNAVAILABLE'
+  // resumability and the legacy HTTP+SSE transport (src/proxy/sse)
+  | 'EVENTS_GONE'
+  | 'SSE_SESSION_ID_REQUIRED'
+  | 'INVALID_MESSAGE'
+  | 'LEGACY_METHOD_NOT_ALLOWED';
 
 export type ProxyErrorCode =
   | 'CHILD_SPAWN_FAILED'

@@ -83,3 +83,23 @@ describe('parseSize', () => {
     expect(() => parseSize('lots')).toThrow();
   });
 });
+
+describe('parseProxyArgs: legacy SSE, event store and keep-alive', () => {
+  it('defaults: SSE on at /sse and /messages, an event store of 1000 events and 8 MiB, keep-alive 15 s', () => {
+    expect(parseProxyArgs(['srv'], {})).toMatchObject({ sse: true, sseEndpoint: '/sse', messagesEndpoint: '/messages', eventStore: true, eventStoreSize: 1000, eventStoreBytes: 8 * 1024 * 1024, keepAlive: 15 });
+  });
+
+  it('reads the flags and their negations', () => {
+    const o = parseProxyArgs(['--no-sse', '--no-event-store', '--event-store-size', '5', '--event-store-bytes', '64kb', '--keep-alive', '0', '--sse-endpoint', 'old', 'srv'], {});
+    expect(o).toMatchObject({ sse: false, eventStore: false, eventStoreSize: 5, eventStoreBytes: 64 * 1024, keepAlive: 0, sseEndpoint: '/old' });
+  });
+
+  it('refuses paths that clash, and bad numbers', () => {
+    expect(() => parseProxyArgs(['--sse-endpoint', '/mcp', 'srv'], {})).toThrow(/three different paths/);
+    expect(() => parseProxyArgs(['--messages-endpoint', '/sse', 'srv'], {})).toThrow(/three different paths/);
+    expect(parseProxyArgs(['--no-sse', '--sse-endpoint', '/mcp', 'srv'], {}).sse).toBe(false);
+    expect(() => parseProxyArgs(['--event-store-size', '0', 'srv'], {})).toThrow(UsageError);
+    expect(() => parseProxyArgs(['--keep-alive', '-1', 'srv'], {})).toThrow(UsageError);
+    expect(() => parseProxyArgs(['srv'], { MCP_PROXY_EVENT_STORE_BYTES: 'lots' })).toThrow(/MCP_PROXY_EVENT_STORE_BYTES/);
+  });
+});

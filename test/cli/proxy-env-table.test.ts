@@ -11,6 +11,7 @@ import { cleanEnv, killProxyBinaries, runBinary, startProxyBinary, type ProxyBin
 import { redisGet } from '../helpers/cluster-run.js';
 import { killRedisServers, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { call, INIT, messagesOf, openSession, post, rawPost } from '../helpers/raw-http.js';
+import { legacySession, openLegacySse } from '../helpers/legacy-sse-wire.js';
 
 /**
  * Every mcp-proxy option, set only through its environment variable on the real binary, has the flag's
@@ -315,7 +316,101 @@ const ROWS: Record<string, Row> = {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('MCP_PROXY_ISOLATION');
   },
+  async sse() {
+    const off = await start({ MCP_PROXY_SSE: 'false' });
+    expect((await openLegacySse(originOf(off.url) + '/sse')).status).toBe(404);
+    const on = await start({});
+    const { stream } = await legacySession(originOf(on.url));
+    stream.close();
+  },
+  async sseEndpoint() {
+    const p = await start({ MCP_PROXY_SSE_ENDPOINT: '/legacy-sse' });
+    expect((await openLegacySse(originOf(p.url) + '/sse')).status).toBe(404);
+    const { stream } = await legacySession(originOf(p.url), {}, '/legacy-sse');
+    stream.close();
+  },
+  async messagesEndpoint() {
+    const p = await start({ MCP_PROXY_MESSAGES_ENDPOINT: '/legacy-messages' });
+    const { stream } = await legacySession(originOf(p.url));
+    expect(stream.endpoint).toMatch(/^\/legacy-messages\?sessionId=/);
+    stream.close();
+  },
+  async eventStore() {
+    const ids = async (p: ProxyBinary): Promise<string[]> => (await resumable(p, 'echo', { message: 'x' })).ids;
+    expect(await ids(await start({ MCP_PROXY_EVENT_STORE: 'false' }))).toEqual([]);
+    expect(await ids(await start({}))).toHaveLength(2); // the priming event and the answer
+  },
+  async eventStoreSize() {
+    // priming, four progress events, the answer: a store of 2 keeps the last progress and the answer.
+    const small = await start({ MCP_PROXY_EVENT_STORE_SIZE: '2' });
+    const run = await resumable(small, 'progress', { steps: 4 });
+    expect(run.ids).toHaveLength(6);
+    const gone = await resume(small, run, run.ids[0]!);
+    expect(gone.status).toBe(400);
+    expect(gone.text).toContain('Events gone');
+    const kept = await resume(small, run, run.ids[3]!);
+    expect(kept.status).toBe(200);
+    expect(kept.text).toContain('done 4');
+    const large = await start({});
+    const all = await resumable(large, 'progress', { steps: 4 });
+    expect((await resume(large, all, all.ids[0]!)).status).toBe(200);
+  },
+  async eventStoreBytes() {
+    const small = await start({ MCP_PROXY_EVENT_STORE_BYTES: '1kb' });
+    const run = await resumable(small, 'big', { bytes: 4_000 });
+    expect((await resume(small, run, run.ids[0]!)).status).toBe(400);
+    const large = await start({});
+    const all = await resumable(large, 'big', { bytes: 4_000 });
+    const replay = await resume(large, all, all.ids[0]!);
+    expect(replay.status).toBe(200);
+    expect(replay.text).toContain('x'.repeat(4_000));
+  },
+  async keepAlive() {
+    const p = await start({ MCP_PROXY_KEEP_ALIVE: '1' });
+    // On a legacy SSE stream and on a 2025 POST stream (the direct path) of a call that never ends.
+    const { stream } = await legacySession(originOf(p.url));
+    expect(await waitFor(() => stream.text().includes(': keepalive\n\n'), 6_000)).toBe(true);
+    stream.close();
+    const sid = await openSession(p.url);
+    const abort = new AbortController();
+    const res = await fetch(p.url, {
+      method: 'POST', signal: abort.signal,
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'hang', arguments: {} } }),
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    const deadline = Date.now() + 6_000;
+    while (!text.includes(': keepalive') && Date.now() < deadline) {
+      const chunk = await Promise.race([reader.read(), new Promise<undefined>((r) => setTimeout(r, deadline - Date.now()))]);
+      if (!chunk || chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    abort.abort();
+    expect(text).toContain(': keepalive\n\n');
+  },
 };
+
+const originOf = (url: string): string => new URL(url).origin;
+
+interface ResumableRun {
+  sid: string;
+  ids: string[];
+}
+
+/** One tool call on a 2025-11-25 POST stream (the direct path), read to its end: the event ids it carried. */
+async function resumable(p: ProxyBinary, name: string, args: Record<string, unknown>): Promise<ResumableRun> {
+  const sid = await openSession(p.url);
+  const res = await post(p.url, { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name, arguments: args, _meta: { progressToken: 'row' } } }, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' });
+  const text = await res.text();
+  return { sid, ids: [...text.matchAll(/^id: (.+)$/gm)].map((m) => m[1]!) };
+}
+
+/** A GET with Last-Event-ID resuming that stream. */
+async function resume(p: ProxyBinary, run: ResumableRun, lastEventId: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(p.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': run.sid, 'mcp-protocol-version': '2025-11-25', 'last-event-id': lastEventId }, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, text: await res.text() };
+}
 
 /** The four OAuth variables together: a token signed by the JWKS at MCP_PROXY_OAUTH_JWKS_URI, for the audience and scope. */
 let oauthChecked = false;

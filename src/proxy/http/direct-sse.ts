@@ -8,7 +8,8 @@ import type { SessionEventStore } from '../sessions/session-event-store.js';
  * The POST response streams a session serves itself (see direct-post.ts), written straight on the Node
  * response with the SDK transport's wire format: status 200, its SSE headers, for a client of
  * 2025-11-25 a priming event (`id: <id>\nretry: <ms>\ndata: \n\n`), one
- * `event: message\nid: <id>\ndata: <json>\n\n` event per message, `: keepalive\n\n` comments every 15 s,
+ * `event: message\nid: <id>\ndata: <json>\n\n` event per message, `: keepalive\n\n` comments every 15 s
+ * (--keep-alive, rounded to whole ticks; 0 = none),
  * and the end of the response after the answer to the request. Event ids come from the session's event
  * store (the SDK transport's too), so a client whose stream broke resumes it with `Last-Event-ID`.
  *
@@ -23,6 +24,11 @@ export const SSE_KEEP_ALIVE_MS = 15_000;
 export const STREAM_TICK_MS = 1_000;
 /** A keep-alive every this many ticks (15 s at the default tick). */
 export const TICKS_PER_KEEP_ALIVE = SSE_KEEP_ALIVE_MS / STREAM_TICK_MS;
+
+/** Ticks between keep-alives for an interval (0 = never); at least one tick. */
+export function ticksPerKeepAlive(keepAliveMs: number, tickMs = STREAM_TICK_MS): number {
+  return keepAliveMs > 0 ? Math.max(1, Math.round(keepAliveMs / tickMs)) : 0;
+}
 
 /**
  * The SDK transport's headers for a POST's SSE stream, after `extra` (CORS), in the order and casing
@@ -75,10 +81,13 @@ export class DirectSseStream {
   #pending = '';
   #headersOut = false;
   #ticks = 0;
+  readonly #keepAliveTicks: number;
 
-  constructor(res: ServerResponse, headers: Record<string, string>, events?: StreamEvents, prime = false) {
+  /** `keepAliveTicks`: a keep-alive comment every this many ticks (0 = none). */
+  constructor(res: ServerResponse, headers: Record<string, string>, events?: StreamEvents, prime = false, keepAliveTicks = TICKS_PER_KEEP_ALIVE) {
     this.#res = res;
     this.#events = events;
+    this.#keepAliveTicks = keepAliveTicks;
     res.writeHead(200, headers);
     if (events && prime) this.#pending = primingEvent(events.store.append(events.streamId, undefined));
   }
@@ -122,11 +131,17 @@ export class DirectSseStream {
       if (this.#pending !== '') this.#res.write(this.#take());
       else this.#res.flushHeaders();
     }
-    if (this.#ticks % TICKS_PER_KEEP_ALIVE === 0) this.#res.write(': keepalive\n\n');
+    if (this.#keepAliveTicks > 0 && this.#ticks % this.#keepAliveTicks === 0) this.#res.write(': keepalive\n\n');
   }
 
   #frame(message: JsonRpcMessage): string {
-    const event = this.#events ? sseEvent(message, this.#events.store.append(this.#events.streamId, message)) : sseEvent(message);
+    let event: string;
+    if (this.#events) {
+      const json = JSON.stringify(message);
+      event = `event: message\nid: ${this.#events.store.append(this.#events.streamId, message, json)}\ndata: ${json}\n\n`;
+    } else {
+      event = sseEvent(message);
+    }
     return this.#pending === '' ? event : this.#take() + event;
   }
 
@@ -146,16 +161,18 @@ export class DirectStreams {
   readonly #byId = new Map<JsonRpcId, DirectSseStream>();
   readonly #tickMs: number;
   readonly #store: SessionEventStore | undefined;
+  readonly #keepAliveTicks: number;
   #ticker: NodeJS.Timeout | undefined;
 
   /**
    * With a `store`, every event is recorded and carries an id, and a stream whose client left stays
-   * until its answer (recorded for a resumption). `tickMs` only for tests: keep-alives go every
-   * `TICKS_PER_KEEP_ALIVE` ticks.
+   * until its answer (recorded for a resumption). Keep-alives go every `keepAliveMs` (0 = none),
+   * counted in ticks; `tickMs` only for tests.
    */
-  constructor(tickMs = STREAM_TICK_MS, store?: SessionEventStore) {
+  constructor(tickMs = STREAM_TICK_MS, store?: SessionEventStore, keepAliveMs = SSE_KEEP_ALIVE_MS) {
     this.#tickMs = tickMs;
     this.#store = store;
+    this.#keepAliveTicks = ticksPerKeepAlive(keepAliveMs, STREAM_TICK_MS);
   }
 
   get size(): number {
@@ -172,7 +189,7 @@ export class DirectStreams {
       events = { store: this.#store, streamId: randomUUID() };
       this.#store.openDirect(events.streamId, id);
     }
-    this.#add(id, new DirectSseStream(res, headers, events, prime));
+    this.#add(id, new DirectSseStream(res, headers, events, prime, this.#keepAliveTicks));
   }
 
   /**
@@ -184,7 +201,7 @@ export class DirectStreams {
     const store = this.#store!;
     if (this.#byId.get(id)?.done === false) return false;
     const events = store.after(streamId, seq);
-    const stream = new DirectSseStream(res, headers, { store, streamId });
+    const stream = new DirectSseStream(res, headers, { store, streamId }, false, this.#keepAliveTicks);
     const last = events[events.length - 1];
     const frames = events.map((e) => sseEvent(e.message, e.id)).join('');
     if (last && isResponse(last.message)) {

@@ -44,6 +44,14 @@ export const REFUSALS: Readonly<Record<ProxyRefusalCode, RefusalSpec>> = {
     message: (what) => `Service Unavailable: the session directory (Redis) is unreachable; ${what || 'retry'}`,
   },
   OWNER_UNAVAILABLE: { status: 503, rpcCode: SERVER_ERROR, message: () => 'Service Unavailable: the instance serving this session did not answer; retry', headers: { 'Retry-After': '1' } },
+  EVENTS_GONE: {
+    status: 400, rpcCode: SERVER_ERROR,
+    message: () => 'Events gone: the events after this Last-Event-ID are no longer kept (an unknown id, or evicted from the session\'s event store); open a new stream without Last-Event-ID',
+  },
+  SSE_SESSION_ID_REQUIRED: { status: 400, rpcCode: SERVER_ERROR, message: () => 'Bad Request: the sessionId query parameter is required (the endpoint event of the SSE stream gives the URL)' },
+  INVALID_MESSAGE: { status: 400, rpcCode: INVALID_REQUEST, message: () => 'Invalid Request: the body is not a JSON-RPC message' },
+  // The `Allow` header comes with the refusal (the legacy SSE paths each take one method).
+  LEGACY_METHOD_NOT_ALLOWED: { status: 405, rpcCode: SERVER_ERROR, message: () => 'Method not allowed' },
 };
 
 export interface RefusalContext {

@@ -5,7 +5,8 @@ import type { Logger } from '../../shared/logger.js';
 import type { ChildExit, ChildOptions } from '../child/child-process.js';
 import { describeExit, exitErrorData } from '../child/child-exit.js';
 import { resumptionOf, TRANSPORT_PROTOCOL_VERSIONS, type DirectPost } from '../http/direct-post.js';
-import { DirectStreams, sendsPrimingEvent, SSE_RETRY_MS, sseHeaders } from '../http/direct-sse.js';
+import { DirectStreams, sendsPrimingEvent, SSE_KEEP_ALIVE_MS, SSE_RETRY_MS, sseHeaders } from '../http/direct-sse.js';
+import { refusal } from '../http/refusals.js';
 import { SessionEventStore } from './session-event-store.js';
 import { InflightTable, progressTokenOf } from '../../relay/routing.js';
 import type { AcquirePeer, SessionPeer } from './session-peer.js';
@@ -23,6 +24,10 @@ export interface SessionConfig {
   maxBodyBytes: number;
   /** --allow-tools / --deny-tools: one ToolFilterStage per session between the client and the peer. */
   toolFilter?: ToolFilterRules;
+  /** The session's event store caps (over all its streams); absent = no resumability (--no-event-store). */
+  eventStore?: { maxEvents: number; maxBytes: number };
+  /** SSE keep-alive comment interval on every stream of the session; 0 disables (default 15 s). */
+  keepAliveMs?: number;
   logger: Logger;
   now: () => number;
 }
@@ -54,7 +59,7 @@ export class Session {
   readonly #inflight = new InflightTable();
   readonly #queue: JsonRpcMessage[] = [];
   /** The session's SSE events, for resumption with Last-Event-ID (both the SDK's streams and direct ones). */
-  readonly #events: SessionEventStore;
+  readonly #events: SessionEventStore | undefined;
   readonly #direct: DirectStreams;
   /** The SSE headers of a direct stream without CORS headers (most requests carry no Origin). */
   readonly #plainSseHeaders: Record<string, string>;
@@ -79,14 +84,16 @@ export class Session {
     this.lastActivity = cfg.now();
     this.#log = cfg.logger.child({ session: id.slice(0, 8) });
     this.#plainSseHeaders = sseHeaders(id, {});
-    this.#events = new SessionEventStore({ maxEventsPerStream: cfg.maxQueuedMessages, now: cfg.now });
-    this.#direct = new DirectStreams(undefined, this.#events);
+    this.#events = cfg.eventStore ? new SessionEventStore({ ...cfg.eventStore, now: cfg.now }) : undefined;
+    const keepAliveMs = cfg.keepAliveMs ?? SSE_KEEP_ALIVE_MS;
+    this.#direct = new DirectStreams(undefined, this.#events, keepAliveMs);
     this.#transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       maxRequestBodySize: cfg.maxBodyBytes,
       supportedProtocolVersions: [...TRANSPORT_PROTOCOL_VERSIONS],
-      eventStore: this.#events,
+      ...(this.#events ? { eventStore: this.#events } : {}),
       retryInterval: SSE_RETRY_MS,
+      keepAliveMs,
     });
     this.#transport.onmessage = (m) => this.#deliver(m as JsonRpcMessage);
     this.#transport.onerror = (error) => this.#log.debug('transport', { error });
@@ -151,11 +158,16 @@ export class Session {
     this.#deliver(direct.message);
   }
 
-  /** A GET resuming a direct stream (`Last-Event-ID`): served here, the SDK knowing only its own streams. */
+  /**
+   * A GET resuming a direct stream (`Last-Event-ID`): served here, the SDK knowing only its own streams.
+   * An id whose sequel is not kept (unknown, or evicted from the store) is refused here for both kinds.
+   */
   #resumeDirect(req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>): boolean {
     const lastEventId = resumptionOf(req);
-    const at = lastEventId === undefined || this.#transport.sessionId === undefined || this.#closed ? undefined : this.#events.streamOf(lastEventId);
-    if (at?.directRequest === undefined) return false;
+    if (lastEventId === undefined || this.#events === undefined || this.#transport.sessionId === undefined || this.#closed) return false;
+    const at = this.#events.streamOf(lastEventId);
+    if (!at) throw refusal('EVENTS_GONE');
+    if (at.directRequest === undefined) return false;
     if (!this.#direct.resume(at.directRequest, at.streamId, at.seq, res, sseHeaders(this.id, extraHeaders))) {
       sendJson(res, 409, { jsonrpc: '2.0', error: { code: SERVER_ERROR, message: 'Conflict: Stream already has an active connection' }, id: null }, extraHeaders);
     }

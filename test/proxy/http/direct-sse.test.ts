@@ -121,7 +121,7 @@ describe('direct SSE streams (the SDK transport wire format, written on the Node
 
 describe('direct SSE streams with the session event store', () => {
   it('keep recording for a client that left until the answer, and forget a cancelled request', async () => {
-    const store = new SessionEventStore({ maxEventsPerStream: 100, now: () => Date.now() });
+    const store = new SessionEventStore({ maxEvents: 100, maxBytes: 1_000_000, now: () => Date.now() });
     const kept = new DirectStreams(TICK_MS, store);
     const srv = createServer((req, res) => kept.open(Number(req.url!.slice(1)), res, sseHeaders('session-2', {}), true));
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));

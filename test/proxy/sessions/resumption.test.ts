@@ -133,10 +133,10 @@ function resumptionSuite(name: string, start: () => Promise<{ url: string; stop:
       expect(dataOf(done.events)).toEqual([{ jsonrpc: '2.0', id: 10, result: { content: [{ type: 'text', text: 'done 1' }] } }]);
     });
 
-    it('an unknown Last-Event-ID is refused (400), not a stream that never answers', async () => {
+    it('an unknown Last-Event-ID is refused (400, a JSON-RPC error saying the events are gone), not a stream that never answers', async () => {
       const res = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sid, 'last-event-id': 'nope_1' }, signal: AbortSignal.timeout(5_000) });
       expect(res.status).toBe(400);
-      await res.text();
+      expect(await res.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000, message: expect.stringContaining('Events gone') } });
     });
 
     it('a 2025-06-18 client gets ids on its events but no priming event', async () => {
