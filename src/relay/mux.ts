@@ -31,7 +31,7 @@ export interface Call<E extends Exchange = Exchange> {
 export interface MuxEvents<E extends Exchange = Exchange> {
   /** The peer answered a call (still tracked: `respond` ends it, or the translator parks it). */
   response(call: Call<E>, response: JsonRpcResponse): void;
-  /** A response to no call (a request the translator made itself, or a stale one). */
+  /** A response to no call and to no request of the relay's own (a stale one: cancelled, timed out). */
   otherResponse?(response: JsonRpcResponse): void;
   /** A peer→caller request (sampling, elicitation, roots). */
   request(request: JsonRpcRequest): void;
@@ -53,22 +53,34 @@ export interface MuxOptions<E extends Exchange = Exchange> {
   events: MuxEvents<E>;
 }
 
+/** A request the relay itself made to the peer (`Mux.request`), waiting for its answer. */
+interface OwnRequest {
+  resolve: (response: JsonRpcResponse) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
 /**
  * Many callers over one peer link: callers' ids collide, so each call goes to the peer under a
  * mux-assigned id and progress token; responses and progress come back to the caller's exchange
  * under the caller's own id and token. Calls time out (progress resets the timer), are cancelled
  * toward the peer when the caller leaves, and all fail when the link ends.
+ *
+ * The relay's own requests to the peer (a translator's handshake, its `resources/subscribe` for a
+ * listen, a log level) go through `request`: the same id space and the same end, one table beside the
+ * callers' calls, never a second tracker inside a translator.
  */
 export class Mux<E extends Exchange = Exchange> {
   readonly #opts: MuxOptions<E>;
   readonly #calls = new Map<string, Call<E>>();
   readonly #byToken = new Map<string, Call<E>>();
+  readonly #own = new Map<string, OwnRequest>();
   #seq = 0;
 
   constructor(opts: MuxOptions<E>) {
     this.#opts = opts;
   }
 
+  /** Callers' calls in flight (the relay's own requests are not counted). */
   get size(): number {
     return this.#calls.size;
   }
@@ -105,6 +117,25 @@ export class Mux<E extends Exchange = Exchange> {
       exchange.deliver(errorResponse(exchange.id, INTERNAL_ERROR, 'MCP server process is not running'));
     }
     return call;
+  }
+
+  /**
+   * A request the relay makes on its own behalf, under a mux id (`<prefix>x<n>`). Resolves with the
+   * peer's response, or with an error response when the link does not take it, the peer does not
+   * answer within the request timeout (when the mux has one), or the mux fails.
+   */
+  request(method: string, params: JsonObject): Promise<JsonRpcResponse> {
+    const id = `${this.#opts.idPrefix}x${++this.#seq}`;
+    return new Promise((resolve) => {
+      const own: OwnRequest = { resolve, timer: undefined };
+      const ms = this.#opts.requestTimeoutMs;
+      if (ms !== undefined) {
+        own.timer = setTimeout(() => this.#settleOwn(id, errorResponse(id, INTERNAL_ERROR, `the MCP server did not answer ${method} within ${ms / 1000}s`)), ms);
+        own.timer.unref?.();
+      }
+      this.#own.set(id, own);
+      if (!this.#opts.peer.send({ jsonrpc: '2.0', id, method, params })) this.#settleOwn(id, errorResponse(id, INTERNAL_ERROR, 'MCP server process is not running'));
+    });
   }
 
   /** The closer for one exchange: cancels the call only while that exchange is the one it serves. */
@@ -151,7 +182,7 @@ export class Mux<E extends Exchange = Exchange> {
     if (isResponse(message)) {
       const call = typeof message.id === 'string' ? this.#calls.get(message.id) : undefined;
       if (call) this.#opts.events.response(call, message);
-      else this.#opts.events.otherResponse?.(message);
+      else if (!this.#settleOwn(message.id, message)) this.#opts.events.otherResponse?.(message);
     } else if (isRequest(message)) {
       this.#opts.events.request(message);
     } else if (message.method === 'notifications/progress') {
@@ -161,12 +192,23 @@ export class Mux<E extends Exchange = Exchange> {
     }
   }
 
-  /** The link ended: every call fails with this error. */
+  /** The link ended: every call, and every request of the relay's own, fails with this error. */
   fail(code: number, message: string, data?: unknown): void {
     for (const call of [...this.#calls.values()]) {
       this.end(call);
       call.exchange?.deliver(errorResponse(call.exchange.id, code, message, data));
     }
+    for (const id of [...this.#own.keys()]) this.#settleOwn(id, errorResponse(null, code, message));
+  }
+
+  /** Ends one of the relay's own requests with this response; false when `id` is not one. */
+  #settleOwn(id: JsonRpcId | null, response: JsonRpcResponse): boolean {
+    const own = typeof id === 'string' ? this.#own.get(id) : undefined;
+    if (!own) return false;
+    this.#own.delete(id as string);
+    if (own.timer) clearTimeout(own.timer);
+    own.resolve(response);
+    return true;
   }
 
   #timeout(call: Call<E>, ms: number): void {

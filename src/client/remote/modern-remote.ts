@@ -1,22 +1,28 @@
 /**
- * The remote as a 2026-07-28 (stateless) server: every request is its own POST through the SDK's
- * `StreamableHTTPClientTransport`, which derives `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name`
- * from the request's envelope, and delivers the JSON or SSE answer (plus related progress and log
- * notifications) through `onmessage`. There is no session, no handshake and no GET stream.
+ * The remote as a 2026-07-28 (stateless) server, as a `Link` (the peer link of the stateless routes):
+ * every request `send` takes is its own POST through the SDK's `StreamableHTTPClientTransport`, which
+ * derives `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` from the request's envelope, and delivers
+ * the JSON or SSE answer (plus related progress and log notifications) through `onmessage`. There is no
+ * session, no handshake and no GET stream.
  *
- * Cancelling a request aborts its POST: in the stateless revision closing the request's stream is the
- * cancellation signal. A request that cannot be delivered gets a JSON-RPC error response of its own; an
- * unreachable remote is retried with backoff for the outage budget, then `ongone` fires once.
+ * `notifications/cancelled` aborts the POST of the request it names: in the stateless revision closing
+ * the request's stream is the cancellation signal. Other notifications are posted as they are; a
+ * response is dropped (2026-07-28 servers ask through `input_required` results). A request that cannot
+ * be delivered gets a JSON-RPC error response of its own; an unreachable remote is retried with backoff
+ * for the outage budget, then every request is answered and `onclose` fires once with the error.
+ *
+ * The link keeps one entry per open POST stream (what cancelling aborts); it is the request's only
+ * record on a pass-through route, and below `LegacyClientOnModernPeer` it holds the stream, not the call.
  */
 
 import { StreamableHTTPClientTransport, type JSONRPCMessage } from '@modelcontextprotocol/client';
-import { ClientError } from '../../shared/errors.js';
-import { errorResponse, INTERNAL_ERROR, isResponse, SERVER_ERROR, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest } from '../../shared/jsonrpc.js';
+import type { ClientError } from '../../shared/errors.js';
+import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, isResponse, SERVER_ERROR, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
 import type { FetchLike } from '../../shared/fetch-like.js';
+import type { Link } from '../../relay/link.js';
 import { jsonRpcErrorAnswer } from '../http/http-error-body.js';
 import { classifyRemoteFailure } from './remote-failure.js';
-import { idKey } from '../routes/pending-requests.js';
 import { nextRetryDelay, realSleep, remoteGoneError, type RetryPolicy } from './retry-policy.js';
 
 export interface ModernRemoteOptions {
@@ -24,24 +30,24 @@ export interface ModernRemoteOptions {
   fetch: FetchLike;
   logger: Logger;
   retry: RetryPolicy;
-  /** Every message the remote sends back, and the error responses this class makes for failed requests. */
-  onmessage(message: JsonRpcMessage): void;
-  /** The remote stayed unreachable for the whole budget. */
-  ongone(error: ClientError): void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface Inflight {
+/** One request's open POST stream. */
+interface Stream {
   id: JsonRpcId;
   abort: AbortController;
 }
 
-
-export class ModernRemote {
+export class ModernRemote implements Link<ClientError | undefined> {
+  /** Every message the remote sends back, and the error responses this link makes for failed requests. */
+  onmessage?: (message: JsonRpcMessage) => void;
+  /** Once: with the error when the remote stayed unreachable for the whole budget, else after `close()`. */
+  onclose?: (gone: ClientError | undefined) => void;
   readonly #opts: ModernRemoteOptions;
   readonly #transport: StreamableHTTPClientTransport;
-  readonly #inflight = new Map<string, Inflight>();
+  readonly #streams = new Map<JsonRpcId, Stream>();
   #outageStartedAt: number | undefined;
   #closed = false;
   #gone = false;
@@ -57,62 +63,70 @@ export class ModernRemote {
     await this.#transport.start();
   }
 
-  /** Requests awaiting their answer. */
-  get inflight(): number {
-    return this.#inflight.size;
-  }
-
-  /** Sends one request; its answer (or an error response made here) arrives through `onmessage`. */
-  request(message: JsonRpcRequest): void {
-    if (this.#closed) return this.#fail(message.id, 'the bridge is shutting down');
-    const key = idKey(message.id);
-    this.#inflight.get(key)?.abort.abort();
-    const entry: Inflight = { id: message.id, abort: new AbortController() };
-    this.#inflight.set(key, entry);
-    void this.#deliver(message, entry);
-  }
-
-  /** Ends a request the local side no longer wants; true when it was in flight. */
-  cancel(id: JsonRpcId): boolean {
-    const entry = this.#inflight.get(idKey(id));
-    if (!entry) return false;
-    this.#inflight.delete(idKey(id));
-    entry.abort.abort();
+  /** Takes one message for the remote; false once the link is closed (a request is answered with an error instead). */
+  send(message: JsonRpcMessage): boolean {
+    if (this.#closed) {
+      if (!isRequest(message)) return false;
+      this.#fail(message.id, 'the bridge is shutting down');
+      return true;
+    }
+    if (isRequest(message)) this.#request(message);
+    else if (isNotification(message) && message.method === 'notifications/cancelled') {
+      const id = message.params?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') this.#cancel(id);
+    } else if (isNotification(message)) this.#notify(message);
+    else this.#opts.logger.debug('dropping a response: 2026-07-28 servers ask through input_required results');
     return true;
   }
 
+  #request(message: JsonRpcRequest): void {
+    this.#streams.get(message.id)?.abort.abort();
+    const entry: Stream = { id: message.id, abort: new AbortController() };
+    this.#streams.set(message.id, entry);
+    void this.#deliver(message, entry);
+  }
+
+  /** Ends a request the caller no longer wants: its POST is aborted. */
+  #cancel(id: JsonRpcId): void {
+    const entry = this.#streams.get(id);
+    if (!entry) return;
+    this.#streams.delete(id);
+    entry.abort.abort();
+  }
+
   /** A client notification other than a cancellation: posted as is (a stateless server acknowledges it). */
-  notify(message: JsonRpcNotification): void {
-    if (this.#closed) return;
+  #notify(message: JsonRpcNotification): void {
     this.#transport.send(message as JSONRPCMessage).catch((error: unknown) => this.#opts.logger.debug('could not relay a notification', { method: message.method, error }));
   }
 
-  /** Aborts everything in flight. */
+  /** Aborts everything in flight and ends the link. */
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
-    for (const entry of this.#inflight.values()) entry.abort.abort();
-    this.#inflight.clear();
+    for (const entry of this.#streams.values()) entry.abort.abort();
+    this.#streams.clear();
     await this.#transport.close().catch(() => undefined);
+    if (!this.#gone) this.onclose?.(undefined); // a gone remote has had its onclose
   }
 
   #fromRemote(message: JsonRpcMessage): void {
     if (isResponse(message) && message.id !== null) {
-      const entry = this.#inflight.get(idKey(message.id));
+      const entry = this.#streams.get(message.id);
       if (!entry) return; // cancelled, or not ours
-      this.#inflight.delete(idKey(message.id));
+      this.#streams.delete(message.id);
     }
-    this.#opts.onmessage(message);
+    this.onmessage?.(message);
   }
 
   #fail(id: JsonRpcId, why: string, code = INTERNAL_ERROR): void {
-    this.#opts.onmessage(errorResponse(id, code, `mcp-client: ${why}`));
+    this.onmessage?.(errorResponse(id, code, `mcp-client: ${why}`));
   }
 
-  #stillWanted(entry: Inflight): boolean {
-    return !this.#closed && this.#inflight.get(idKey(entry.id)) === entry;
+  #stillWanted(entry: Stream): boolean {
+    return !this.#closed && this.#streams.get(entry.id) === entry;
   }
 
-  async #deliver(message: JsonRpcRequest, entry: Inflight): Promise<void> {
+  async #deliver(message: JsonRpcRequest, entry: Stream): Promise<void> {
     const sleep = this.#opts.sleep ?? realSleep;
     const now = this.#opts.now ?? Date.now;
     for (let attempt = 0; ; attempt += 1) {
@@ -121,7 +135,7 @@ export class ModernRemote {
           requestSignal: entry.abort.signal,
           onRequestStreamEnd: () => {
             if (!this.#stillWanted(entry)) return;
-            this.#inflight.delete(idKey(entry.id));
+            this.#streams.delete(entry.id);
             this.#fail(entry.id, 'the remote closed the response stream before answering', SERVER_ERROR);
           },
         });
@@ -132,12 +146,12 @@ export class ModernRemote {
         if (!this.#stillWanted(entry)) return;
         const answer = jsonRpcErrorAnswer(error, entry.id);
         if (answer) {
-          this.#inflight.delete(idKey(entry.id));
-          return this.#opts.onmessage(answer);
+          this.#streams.delete(entry.id);
+          return this.onmessage?.(answer);
         }
         const failure = classifyRemoteFailure(error, { hasSession: false, firstRequest: false });
         if (failure.kind !== 'unreachable') {
-          this.#inflight.delete(idKey(entry.id));
+          this.#streams.delete(entry.id);
           return this.#fail(entry.id, failure.error.message);
         }
         this.#outageStartedAt ??= now();
@@ -154,11 +168,11 @@ export class ModernRemote {
     if (this.#gone) return;
     this.#gone = true;
     const error = remoteGoneError(this.#opts.url, this.#opts.retry, cause);
-    for (const entry of [...this.#inflight.values()]) {
-      this.#inflight.delete(idKey(entry.id));
+    for (const entry of [...this.#streams.values()]) {
+      this.#streams.delete(entry.id);
       entry.abort.abort();
       this.#fail(entry.id, error.message, SERVER_ERROR);
     }
-    this.#opts.ongone(error);
+    this.onclose?.(error);
   }
 }

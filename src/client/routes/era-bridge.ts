@@ -9,7 +9,7 @@ import { SERVER_ERROR } from '../../shared/jsonrpc.js';
 import { silentLogger } from '../../shared/logger.js';
 import { runBridge, type BridgeExit, type BridgeOptions } from './session-bridge.js';
 import { localEraOf, remoteEraSetting, routeFor, type Era, type ProtocolMode, type RemoteProbe } from './era-route.js';
-import { LocalGate } from './local-transports.js';
+import { LocalEdge } from './local-edge.js';
 import { runRelayedBridge } from './relayed-bridge.js';
 import type { EraCache } from '../remote/era-cache.js';
 import type { FetchLike } from '../../shared/fetch-like.js';
@@ -76,7 +76,7 @@ async function settleByProbe(probe: RemoteProbe, options: EraBridgeOptions, loca
 
 export async function runEraBridge(options: EraBridgeOptions): Promise<BridgeExit> {
   const log = options.logger ?? silentLogger;
-  const gate = new LocalGate(options.local, (error) => log.warn('ignoring an unreadable message from the local client', { error: error.message }));
+  const gate = new LocalEdge(options.local, log);
   const first = await gate.first();
   if (!first) return { reason: 'local-closed', sessionDeleted: false };
   const localEra = localEraOf(first as Parameters<typeof localEraOf>[0]);
@@ -107,7 +107,8 @@ export async function runEraBridge(options: EraBridgeOptions): Promise<BridgeExi
     forgetting = cache.forget(options.url);
   };
   const fetch = cache ? watchFirstPost(options.fetch, (status) => forget(`HTTP ${status} to the first request`)) : options.fetch;
-  const routed = { ...options, fetch, local: gate };
+  const { local: _stdio, ...rest } = options;
+  const routed = { ...rest, fetch, edge: gate };
   const run = (): Promise<BridgeExit> => {
     switch (route) {
       case 'legacy': return runBridge(routed);

@@ -3,10 +3,9 @@ import { errorResponse, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, type J
 import { Mux } from '../mux.js';
 import { ADAPTER_CLIENT_CAPABILITIES, capabilityNames, missingCapabilities, requiredCapabilities } from './client-capabilities.js';
 import { MODERN_PROTOCOL_VERSION, readEnvelope, type Envelope, type JsonObject } from './protocol.js';
-import { InternalRequests } from './internal-requests.js';
 import { ListenBridge } from './subscriptions.js';
 import { routeLog } from './log-routing.js';
-import type { Call, Exchange, JsonRpcRequest, ModernRelay, RelayOptions } from './relay-types.js';
+import type { Call, Exchange, JsonRpcId, JsonRpcRequest, ModernRelay, RelayOptions } from './relay-types.js';
 import { isRemovedMethod } from './removed-methods.js';
 import { completeResult, discoverFromInitialize, inputRequestOf, inputRequiredResult, MRTR_METHODS, SERVER_REQUEST_CAPABILITY } from './results.js';
 import { unknownResourceError } from './unknown-resource.js';
@@ -68,7 +67,6 @@ export class ModernClientOnLegacyPeer implements ModernRelay {
   #failure: { code: number; message: string } | undefined;
   #initResult: JsonObject = {};
   readonly #queue: Pending[] = [];
-  readonly #internal: InternalRequests;
   readonly #rounds = new Map<Call, Rounds>();
   readonly #byState = new Map<string, Call>();
   readonly #listens: ListenBridge;
@@ -79,7 +77,6 @@ export class ModernClientOnLegacyPeer implements ModernRelay {
       peer: opts.peer, idPrefix: 'l', requestTimeoutMs: opts.requestTimeoutMs,
       events: {
         response: (call, response) => this.#onCallResponse(call, response),
-        otherResponse: (response) => void this.#internal.settle(response),
         request: (request) => this.#onPeerRequest(request),
         notification: (n) => this.#onNotification(n),
         ended: (call) => this.#onCallEnded(call),
@@ -87,8 +84,7 @@ export class ModernClientOnLegacyPeer implements ModernRelay {
     });
     this.#legacyVersion = opts.legacyVersion ?? '2025-11-25';
     this.#collectMs = opts.inputCollectMs ?? 10;
-    this.#internal = new InternalRequests(opts.peer, opts.requestTimeoutMs);
-    this.#listens = new ListenBridge((method, params) => this.#internal.request(method, params));
+    this.#listens = new ListenBridge((method, params) => this.#mux.request(method, params));
   }
 
   get busy(): boolean {
@@ -116,6 +112,19 @@ export class ModernClientOnLegacyPeer implements ModernRelay {
     return cancel;
   }
 
+  /**
+   * The cancellation of a client with one stream (mcp-client's stdio edge), by its own request id: the
+   * request is found where it is (waiting for the handshake, a call on the mux, a listen), so the edge
+   * keeps no table of its own. A proxy exchange cancels through the closer `open` returned instead
+   * (HTTP clients' ids collide).
+   */
+  cancel(id: JsonRpcId): void {
+    const queued = this.#queue.find((p) => p.exchange.id === id);
+    if (queued) return void (queued.cancelled = true);
+    for (const call of this.#mux.calls()) if (call.exchange?.id === id) return this.#mux.cancel(call, 'the client closed the request');
+    this.#listens.cancel(id);
+  }
+
   close(code: number, message: string, data?: unknown): void {
     this.#closed = true;
     this.#mux.fail(code, message, data);
@@ -123,14 +132,13 @@ export class ModernClientOnLegacyPeer implements ModernRelay {
     this.#failure = { code, message };
     for (const p of this.#queue.splice(0)) if (!p.cancelled) p.exchange.deliver(errorResponse(p.exchange.id, code, message, data));
     this.#listens.closeAll((ex) => ex.deliver(errorResponse(ex.id, code, message, data)));
-    this.#internal.failAll(code, message);
   }
 
   #initialize(envelope: Envelope | undefined): void {
     this.#phase = 'pending';
     const clientInfo = envelope?.clientInfo ?? { name: 'mcp-proxy', version: '0.0.0' };
     const capabilities = structuredClone(ADAPTER_CLIENT_CAPABILITIES);
-    void this.#internal.request('initialize', { protocolVersion: this.#legacyVersion, capabilities, clientInfo }).then((response) => {
+    void this.#mux.request('initialize', { protocolVersion: this.#legacyVersion, capabilities, clientInfo }).then((response) => {
       if (this.#closed) return;
       if (!('result' in response) || !isObject(response.result)) {
         const why = 'error' in response ? response.error.message : 'no result';
@@ -144,7 +152,7 @@ export class ModernClientOnLegacyPeer implements ModernRelay {
       this.#opts.peer.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       // Each request filters logs by its own envelope logLevel, so the child sends everything.
       const caps = isObject(this.#initResult.capabilities) ? this.#initResult.capabilities : {};
-      if (isObject(caps.logging)) void this.#internal.request('logging/setLevel', { level: 'debug' });
+      if (isObject(caps.logging)) void this.#mux.request('logging/setLevel', { level: 'debug' });
       for (const p of this.#queue.splice(0)) if (!p.cancelled) this.#dispatch(p);
     });
   }

@@ -1,4 +1,4 @@
-import type { JsonRpcNotification, JsonRpcResponse } from '../../shared/jsonrpc.js';
+import type { JsonRpcId, JsonRpcNotification, JsonRpcResponse } from '../../shared/jsonrpc.js';
 import type { JsonObject } from './protocol.js';
 import type { Exchange } from './relay-types.js';
 import { acknowledgement, filterMatches, honouredFilter, readFilter, stampSubscription, type SubscriptionFilter } from './results.js';
@@ -11,6 +11,7 @@ interface Listen {
    * update in the same read as its `resources/subscribe` answer, before the acknowledgement is out.
    */
   early: JsonRpcNotification[] | undefined;
+  closed: boolean;
 }
 
 /**
@@ -35,13 +36,12 @@ export class ListenBridge {
   /** Opens one listen stream; returns its closer. The acknowledgement is the stream's first message. */
   open(params: unknown, exchange: Exchange, childCaps: JsonObject): () => void {
     const wanted = honouredFilter(readFilter(params), childCaps);
-    const listen: Listen = { exchange, filter: wanted, early: [] };
-    let closed = false;
+    const listen: Listen = { exchange, filter: wanted, early: [], closed: false };
     this.#listens.add(listen);
     const uris = wanted.resourceSubscriptions ?? [];
     void Promise.all(uris.map(async (uri) => ((await this.#ref(uri)) ? uri : undefined))).then((ok) => {
       const honoured = ok.filter((u): u is string => u !== undefined);
-      if (closed) {
+      if (listen.closed) {
         for (const uri of honoured) this.#unref(uri);
         return;
       }
@@ -51,12 +51,24 @@ export class ListenBridge {
       listen.early = undefined;
       for (const n of early) if (filterMatches(listen.filter, n)) exchange.deliver(stampSubscription(n, exchange.id));
     });
-    return () => {
-      if (closed) return;
-      closed = true;
-      // Before the acknowledgement the subscriptions are still being made: the callback above undoes them.
-      if (this.#listens.delete(listen) && listen.early === undefined) for (const uri of listen.filter.resourceSubscriptions ?? []) this.#unref(uri);
-    };
+    return () => this.#close(listen);
+  }
+
+  /** Closes the listen a client with one stream (stdio) cancelled by its request id; false when none is open. */
+  cancel(id: JsonRpcId): boolean {
+    for (const listen of this.#listens) {
+      if (listen.exchange.id !== id) continue;
+      this.#close(listen);
+      return true;
+    }
+    return false;
+  }
+
+  #close(listen: Listen): void {
+    if (listen.closed) return;
+    listen.closed = true;
+    // Before the acknowledgement the subscriptions are still being made: the callback in open undoes them.
+    if (this.#listens.delete(listen) && listen.early === undefined) for (const uri of listen.filter.resourceSubscriptions ?? []) this.#unref(uri);
   }
 
   /** Delivers a child notification to the listens that opted in; false when none did. */

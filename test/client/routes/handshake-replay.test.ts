@@ -1,28 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { isReplayId, negotiatedVersion, replayInitialize } from '../../../src/client/routes/handshake-replay.js';
-import { PendingRequests } from '../../../src/client/routes/pending-requests.js';
-
-describe('PendingRequests', () => {
-  it('keeps string and numeric ids apart', () => {
-    const p = new PendingRequests();
-    p.add(1, 'a');
-    p.add('1', 'b');
-    expect(p.take(1)?.method).toBe('a');
-    expect(p.take('1')?.method).toBe('b');
-    expect(p.take(1)).toBeUndefined();
-  });
-  it('hands back requests accepted by older channel generations', () => {
-    const p = new PendingRequests();
-    p.add(1, 'old');
-    p.add(2, 'current');
-    p.add(3, 'unsent');
-    p.markSent(1, 1);
-    p.markSent(2, 2);
-    expect(p.takeSentBefore(2).map((e) => e.id)).toEqual([1]);
-    expect(p.size).toBe(2);
-    expect(p.takeAll().map((e) => e.id)).toEqual([2, 3]);
-  });
-});
 
 describe('handshake replay', () => {
   it('replays the original initialize under an id of its own', () => {
