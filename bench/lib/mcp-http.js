@@ -103,6 +103,15 @@ export class HttpSession {
     if (reply.id !== id || reply.result?.content?.[0]?.text !== message) throw new Error(`tools/call: unexpected answer ${res.text.slice(0, 300)}`);
   }
 
+  /** ping; resolves on its (empty) result. */
+  async ping() {
+    const id = this.#nextId++;
+    const res = await post(this.client, `{"jsonrpc":"2.0","id":${id},"method":"ping"}`, this.id);
+    if (res.status !== 200) throw new Error(`ping: HTTP ${res.status} ${res.text.slice(0, 300)}`);
+    const reply = parseMcpBody(res.text);
+    if (reply.id !== id || reply.result === undefined) throw new Error(`ping: unexpected answer ${res.text.slice(0, 300)}`);
+  }
+
   /** DELETE: ends the session (and, behind the proxy, its child). */
   async close() {
     const res = await this.client.pool.request({

@@ -1,0 +1,71 @@
+// Session creation with `--prewarm` against a `ping` round trip on an already open session (#13): one
+// proxy with a pool, sessions arriving about once a second (so the pool has refilled), each creation
+// (initialize answered + notifications/initialized accepted) paired with a few pings just before it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { createHttpClient, openHttpSession } from './mcp-http.js';
+import { CLK_TCK, readStat } from './proc-tree.js';
+import { startProxy } from './servers.js';
+import { median, summarize } from './stats.js';
+
+/**
+ * @param {{ root: string, proxyRoot?: string, sessions: number, intervalMs: number, log: (msg: string) => void }} opts
+ */
+export async function measurePrewarm(opts) {
+  const server = await startProxy({ ...opts, args: ['--prewarm', '2'] });
+  const client = createHttpClient(server.url, 4);
+  /** @type {number[]} */
+  const ready = [];
+  /** @type {number[]} */
+  const ping = [];
+  /** @type {number[]} */
+  const delta = [];
+  let serverTicks = 0;
+  /** @type {number[]} */
+  let orphans = [];
+  try {
+    const { session: open } = await openHttpSession(client);
+    // Warm-up: the code paths of creation and ping compiled, the pool refilled.
+    for (let i = 0; i < 2; i++) {
+      await (await openHttpSession(client)).session.close();
+      for (let k = 0; k < 50; k++) await open.ping();
+      await sleep(opts.intervalMs);
+    }
+    for (let i = 0; i < opts.sessions; i++) {
+      const pings = [];
+      for (let k = 0; k < 5; k++) {
+        const t0 = performance.now();
+        await open.ping();
+        pings.push(performance.now() - t0);
+      }
+      const before = readStat(server.pid)?.ticks ?? 0;
+      const created = await openHttpSession(client);
+      serverTicks += (readStat(server.pid)?.ticks ?? 0) - before;
+      const p = median(pings);
+      ping.push(p);
+      ready.push(created.readyMs);
+      delta.push(created.readyMs - p);
+      await created.session.close();
+      await sleep(opts.intervalMs);
+    }
+    await open.close();
+  } finally {
+    await client.close();
+    orphans = (await server.stop()).orphans;
+  }
+  if (orphans.length > 0) throw new Error(`prewarm: ${orphans.length} process(es) left after stopping the proxy: ${orphans.join(', ')}`);
+  const result = {
+    sessions: opts.sessions,
+    intervalMs: opts.intervalMs,
+    ready: summarize(ready),
+    ping: summarize(ping),
+    /** Median of (creation − median ping just before it). */
+    overPingMs: median(delta),
+    /** The proxy process's CPU (ticks, so coarse) per creation, the session's DELETE excluded. */
+    serverCpuMsPerSession: (serverTicks / CLK_TCK / opts.sessions) * 1000,
+    readyMsSamples: ready,
+    pingMsSamples: ping,
+  };
+  opts.log(`prewarm: creation ${result.ready.p50.toFixed(2)} ms p50, ping ${result.ping.p50.toFixed(2)} ms, +${result.overPingMs.toFixed(2)} ms`);
+  return result;
+}
