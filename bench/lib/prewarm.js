@@ -1,12 +1,37 @@
 // Session creation with `--prewarm` against a `ping` round trip on an already open session (#13): one
 // proxy with a pool, sessions arriving about once a second (so the pool has refilled), each creation
 // (initialize answered + notifications/initialized accepted) paired with a few pings just before it.
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import { createHttpClient, openHttpSession } from './mcp-http.js';
+import { createHttpClient, INITIALIZE, openHttpSession } from './mcp-http.js';
 import { CLK_TCK, readStat } from './proc-tree.js';
 import { startProxy } from './servers.js';
 import { median, summarize } from './stats.js';
+
+/**
+ * The child's own share: an echo server spawned directly and left waiting as long as a prewarmed one,
+ * then sent the same `initialize` on its stdin; resolves the ms until its answer (its first request runs
+ * cold code, which no proxy can skip without initializing ahead).
+ * @param {string} root
+ * @param {number} waitMs
+ */
+async function stdioPrewarmedInitialize(root, waitMs) {
+  const child = spawn(process.execPath, [`${root}bench/echo-server.mjs`], { stdio: ['pipe', 'pipe', 'ignore'] });
+  try {
+    await sleep(waitMs);
+    const answered = new Promise((resolve, reject) => {
+      child.stdout.once('data', resolve);
+      child.once('exit', () => reject(new Error('the echo server exited before answering initialize')));
+    });
+    const t0 = performance.now();
+    child.stdin.write(`${INITIALIZE}\n`);
+    await answered;
+    return performance.now() - t0;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
 
 /**
  * @param {{ root: string, proxyRoot?: string, sessions: number, intervalMs: number, log: (msg: string) => void }} opts
@@ -20,6 +45,8 @@ export async function measurePrewarm(opts) {
   const ping = [];
   /** @type {number[]} */
   const delta = [];
+  /** @type {number[]} */
+  const childInit = [];
   let serverTicks = 0;
   /** @type {number[]} */
   let orphans = [];
@@ -49,6 +76,7 @@ export async function measurePrewarm(opts) {
       await sleep(opts.intervalMs);
     }
     await open.close();
+    for (let i = 0; i < Math.min(5, opts.sessions); i++) childInit.push(await stdioPrewarmedInitialize(opts.root, opts.intervalMs));
   } finally {
     await client.close();
     orphans = (await server.stop()).orphans;
@@ -61,6 +89,8 @@ export async function measurePrewarm(opts) {
     ping: summarize(ping),
     /** Median of (creation − median ping just before it). */
     overPingMs: median(delta),
+    /** The echo server's own first `initialize` after waiting, over stdio (no proxy). */
+    childInitialize: summarize(childInit),
     /** The proxy process's CPU (ticks, so coarse) per creation, the session's DELETE excluded. */
     serverCpuMsPerSession: (serverTicks / CLK_TCK / opts.sessions) * 1000,
     readyMsSamples: ready,

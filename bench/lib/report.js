@@ -149,6 +149,7 @@ function prewarmSection(pw) {
     table(['', 'p50 ms', 'p95 ms', 'max ms'], [
       ['session creation (initialize + initialized)', f(pw.ready.p50, 2), f(pw.ready.p95, 2), f(pw.ready.max, 2)],
       ['ping on an open session (median of 5)', f(pw.ping.p50, 2), f(pw.ping.p95, 2), f(pw.ping.max, 2)],
+      [`the child's own first initialize, spawned and left waiting, over stdio (n=${pw.childInitialize.n})`, f(pw.childInitialize.p50, 2), f(pw.childInitialize.p95, 2), f(pw.childInitialize.max, 2)],
     ]),
     '',
     `Median of paired differences: +${f(pw.overPingMs, 2)} ms; proxy process CPU per creation ${f(pw.serverCpuMsPerSession, 1)} ms (from /proc ticks).`,
