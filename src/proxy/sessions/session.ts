@@ -93,7 +93,7 @@ export class Session {
     child?.useLogger(this.#log);
     this.#child = child ?? new ChildProcess({ ...cfg.child, logger: this.#log });
     this.#peer = this.#child;
-    this.#child.onmessage = (m) => this.#toClient(m);
+    this.#child.onmessage = (m, line) => this.#toClient(m, line);
     void this.#child.exited.then((exit) => this.#onChildExit(exit));
   }
 
@@ -206,8 +206,11 @@ export class Session {
     }
   }
 
-  /** Routes a message for the client (from the child, or from the adapter in adapted mode) to its stream. */
-  #toClient(message: JsonRpcMessage): void {
+  /**
+   * Routes a message for the client (from the child, or from the adapter in adapted mode) to its stream.
+   * `line`: the child's stdout line it was parsed from (relayed unchanged), which a direct stream writes as it is.
+   */
+  #toClient(message: JsonRpcMessage, line?: string): void {
     const route = this.#inflight.route(message);
     if (route.kind === 'related') {
       if (route.completes) {
@@ -215,7 +218,7 @@ export class Session {
         this.#inflight.delete(route.requestId);
       }
       else if (route.isProgress) this.#inflight.timerOf(route.requestId)?.refresh();
-      this.#send(message, route.requestId);
+      this.#send(message, route.requestId, line);
     } else if (route.kind === 'standalone') {
       if (this.#getOpen) this.#send(message);
       else this.#enqueue(message);
@@ -252,10 +255,10 @@ export class Session {
     adapter.send(initialize);
   }
 
-  #send(message: JsonRpcMessage, relatedRequestId?: JsonRpcId): void {
+  #send(message: JsonRpcMessage, relatedRequestId?: JsonRpcId, line?: string): void {
     // As in the SDK transport, a response belongs to the stream of the request it answers.
     const streamOf = isResponse(message) ? message.id : relatedRequestId;
-    if (streamOf !== undefined && streamOf !== null && this.#direct.deliver(message, streamOf)) return;
+    if (streamOf !== undefined && streamOf !== null && this.#direct.deliver(message, streamOf, line)) return;
     this.#lastSend = this.#transport
       .send(message as JSONRPCMessage, relatedRequestId === undefined ? undefined : { relatedRequestId })
       .catch((error: unknown) => this.#log.debug('could not deliver message to client', { error }));
