@@ -218,7 +218,9 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   };
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     const debug = log.enabled('debug');
     // Nothing is allocated per request unless a debug log, metrics or traces want to know about it.
     const note: RequestNote = path === opts.endpoint && (debug || metrics !== undefined || tracing !== undefined) ? { enabled: true } : UNWATCHED;
