@@ -112,13 +112,24 @@ export class HttpSession {
     if (reply.id !== id || reply.result === undefined) throw new Error(`ping: unexpected answer ${res.text.slice(0, 300)}`);
   }
 
-  /** DELETE: ends the session (and, behind the proxy, its child). */
+  /**
+   * DELETE: ends the session (and, behind the proxy, its child). Retried once when the server closed the
+   * pooled keep-alive connection just as the request went out (seen on a loaded machine after the idle phase).
+   */
   async close() {
-    const res = await this.client.pool.request({
-      path: this.client.path,
-      method: 'DELETE',
-      headers: { 'mcp-session-id': this.id, 'mcp-protocol-version': PROTOCOL_VERSION },
-    });
-    await res.body.dump();
+    const once = async () => {
+      const res = await this.client.pool.request({
+        path: this.client.path,
+        method: 'DELETE',
+        headers: { 'mcp-session-id': this.id, 'mcp-protocol-version': PROTOCOL_VERSION },
+      });
+      await res.body.dump();
+    };
+    try {
+      await once();
+    } catch (error) {
+      if (/** @type {{ code?: unknown }} */ (error).code !== 'UND_ERR_SOCKET') throw error;
+      await once();
+    }
   }
 }
