@@ -5,9 +5,16 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { createHttpClient, INITIALIZE, openHttpSession } from './mcp-http.js';
-import { CLK_TCK, readStat } from './proc-tree.js';
+import { readFileSync } from 'node:fs';
 import { startProxy } from './servers.js';
 import { median, summarize } from './stats.js';
+
+/**
+ * CPU time of a process's main thread (where the proxy's JavaScript runs), in ns: /proc/<pid>/schedstat,
+ * which unlike the ticks of /proc/<pid>/stat resolves a few ms.
+ * @param {number} pid
+ */
+const mainThreadNs = (pid) => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
 
 /**
  * The child's own share: an echo server spawned directly and left waiting as long as a prewarmed one,
@@ -47,7 +54,7 @@ export async function measurePrewarm(opts) {
   const delta = [];
   /** @type {number[]} */
   const childInit = [];
-  let serverTicks = 0;
+  let serverNs = 0;
   /** @type {number[]} */
   let orphans = [];
   try {
@@ -65,9 +72,9 @@ export async function measurePrewarm(opts) {
         await open.ping();
         pings.push(performance.now() - t0);
       }
-      const before = readStat(server.pid)?.ticks ?? 0;
+      const before = mainThreadNs(server.pid);
       const created = await openHttpSession(client);
-      serverTicks += (readStat(server.pid)?.ticks ?? 0) - before;
+      serverNs += mainThreadNs(server.pid) - before;
       const p = median(pings);
       ping.push(p);
       ready.push(created.readyMs);
@@ -91,8 +98,8 @@ export async function measurePrewarm(opts) {
     overPingMs: median(delta),
     /** The echo server's own first `initialize` after waiting, over stdio (no proxy). */
     childInitialize: summarize(childInit),
-    /** The proxy process's CPU (ticks, so coarse) per creation, the session's DELETE excluded. */
-    serverCpuMsPerSession: (serverTicks / CLK_TCK / opts.sessions) * 1000,
+    /** The proxy's main-thread CPU per creation (initialize + initialized), the session's DELETE excluded. */
+    serverCpuMsPerSession: serverNs / opts.sessions / 1e6,
     readyMsSamples: ready,
     pingMsSamples: ping,
   };

@@ -152,7 +152,7 @@ function prewarmSection(pw) {
       [`the child's own first initialize, spawned and left waiting, over stdio (n=${pw.childInitialize.n})`, f(pw.childInitialize.p50, 2), f(pw.childInitialize.p95, 2), f(pw.childInitialize.max, 2)],
     ]),
     '',
-    `Median of paired differences: +${f(pw.overPingMs, 2)} ms; proxy process CPU per creation ${f(pw.serverCpuMsPerSession, 1)} ms (from /proc ticks).`,
+    `Median of paired differences: +${f(pw.overPingMs, 2)} ms; proxy main-thread CPU per creation ${f(pw.serverCpuMsPerSession, 2)} ms (/proc/<pid>/schedstat).`,
     '',
   ];
 }
