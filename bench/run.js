@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `npm run bench`: mcp-proxy (wrapping the echo server) against two floors — direct stdio and the SDK's
-// own in-process HTTP transport — at 1x1, 10x4 and 50x1. Prints markdown, writes bench/results/latest.json.
+// own in-process HTTP transport — at 1x1, 10x4 and 50x1; then a request forwarded between two instances
+// (with redis-server, when installed) and session creation with --prewarm against a ping. Prints markdown,
+// writes bench/results/latest.json.
 // Flags: --quick (short windows), --profile (extra 10x4 runs of the proxy and the SDK floor under --cpu-prof),
-//        --update-docs (replace the results section of docs/benchmarks.md).
+//        --update-docs (replace the results section of docs/benchmarks.md),
+//        --proxy-root <dir> (run the mcp-proxy of another checkout, built, e.g. to measure a before/after).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +17,8 @@ import { evaluateTargets, renderMarkdown } from './lib/report.js';
 import { measureTargets, restingMemory, settingName } from './lib/scenario.js';
 import { connectInspector } from './lib/inspector.js';
 import { killStartedServers, startProxy, startSdkFloor } from './lib/servers.js';
+import { measureForwarding } from './lib/forwarding.js';
+import { measurePrewarm } from './lib/prewarm.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = `${root}bench/results`;
@@ -22,12 +27,17 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profile = argv.includes('--profile');
 const updateDocs = argv.includes('--update-docs');
+const proxyRootAt = argv.indexOf('--proxy-root');
+const proxyRoot = proxyRootAt === -1 ? undefined : `${argv[proxyRootAt + 1]?.replace(/\/$/, '')}/`;
+if (proxyRoot === 'undefined/') throw new Error('--proxy-root needs a directory');
 
 const SETTINGS = [{ sessions: 1, inflight: 1 }, { sessions: 10, inflight: 4 }, { sessions: 50, inflight: 1 }];
 const PLAN = quick
   ? { warmupMs: 500, windowMs: 1000, rounds: 2, maxRequests: 1_000_000, idleSessions: 50, settleMs: 300, memoryEvery: 10 }
   : { warmupMs: 1000, windowMs: 2500, rounds: 2, maxRequests: 1_000_000, idleSessions: 50, settleMs: 1000, memoryEvery: 10 };
 const CONNECTIONS = 64;
+const FORWARDING = quick ? { perRound: 500, rounds: 2 } : { perRound: 2000, rounds: 4 };
+const PREWARM = quick ? { sessions: 5, intervalMs: 1000 } : { sessions: 12, intervalMs: 1000 };
 
 const started = performance.now();
 /** @param {string} msg */
@@ -64,7 +74,7 @@ async function measureAll() {
   try {
     const floor = await startSdkFloor({ root });
     servers.push(floor);
-    const proxy = await startProxy({ root });
+    const proxy = await startProxy({ root, proxyRoot });
     servers.push(proxy);
     /**
      * @param {string} key
@@ -120,6 +130,8 @@ function writeDocs(markdown) {
 async function main() {
   log(`settings ${SETTINGS.map(settingName).join(', ')}; warm-up ${PLAN.warmupMs} ms, window ${PLAN.windowMs} ms each`);
   const targets = await measureAll();
+  const forwarding = await measureForwarding({ root, proxyRoot, ...FORWARDING, log });
+  const prewarm = await measurePrewarm({ root, proxyRoot, ...PREWARM, log });
   const results = {
     startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
     node: process.version,
@@ -129,8 +141,13 @@ async function main() {
       plan: PLAN,
       window: `${PLAN.rounds} rounds of warm-up ${PLAN.warmupMs / 1000} s + ${PLAN.windowMs / 1000} s measured, per setting and system, order alternating`,
       connections: CONNECTIONS,
+      forwarding: FORWARDING,
+      prewarm: PREWARM,
+      ...(proxyRoot ? { proxyRoot } : {}),
     },
     targets,
+    forwarding,
+    prewarm,
     /** @type {any} */
     profile: undefined,
     /** @type {any[]} */
@@ -143,7 +160,7 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
     const options = { plan: PLAN, connections: CONNECTIONS, log };
     results.profile = {
-      proxy: await profileServer('mcp-proxy', (flags) => startProxy({ root, nodeFlags: flags }), `${dir}/proxy`, options),
+      proxy: await profileServer('mcp-proxy', (flags) => startProxy({ root, proxyRoot, nodeFlags: flags }), `${dir}/proxy`, options),
       sdkFloor: await profileServer('SDK floor', (flags) => startSdkFloor({ root, nodeFlags: flags }), `${dir}/sdk-floor`, options),
     };
   }

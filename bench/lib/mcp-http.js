@@ -103,13 +103,33 @@ export class HttpSession {
     if (reply.id !== id || reply.result?.content?.[0]?.text !== message) throw new Error(`tools/call: unexpected answer ${res.text.slice(0, 300)}`);
   }
 
-  /** DELETE: ends the session (and, behind the proxy, its child). */
+  /** ping; resolves on its (empty) result. */
+  async ping() {
+    const id = this.#nextId++;
+    const res = await post(this.client, `{"jsonrpc":"2.0","id":${id},"method":"ping"}`, this.id);
+    if (res.status !== 200) throw new Error(`ping: HTTP ${res.status} ${res.text.slice(0, 300)}`);
+    const reply = parseMcpBody(res.text);
+    if (reply.id !== id || reply.result === undefined) throw new Error(`ping: unexpected answer ${res.text.slice(0, 300)}`);
+  }
+
+  /**
+   * DELETE: ends the session (and, behind the proxy, its child). Retried once when the server closed the
+   * pooled keep-alive connection just as the request went out (seen on a loaded machine after the idle phase).
+   */
   async close() {
-    const res = await this.client.pool.request({
-      path: this.client.path,
-      method: 'DELETE',
-      headers: { 'mcp-session-id': this.id, 'mcp-protocol-version': PROTOCOL_VERSION },
-    });
-    await res.body.dump();
+    const once = async () => {
+      const res = await this.client.pool.request({
+        path: this.client.path,
+        method: 'DELETE',
+        headers: { 'mcp-session-id': this.id, 'mcp-protocol-version': PROTOCOL_VERSION },
+      });
+      await res.body.dump();
+    };
+    try {
+      await once();
+    } catch (error) {
+      if (/** @type {{ code?: unknown }} */ (error).code !== 'UND_ERR_SOCKET') throw error;
+      await once();
+    }
   }
 }

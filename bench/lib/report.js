@@ -35,11 +35,30 @@ export function evaluateTargets(results) {
   const rssKb = proxy.idleMemory.rssPerSessionBytes / 1024;
   const extraMs = proxy.creation.ready.p50 - stdio.creation.ready.p50;
   const paired = pairedDeltaMs(proxy.creation.readyMsSamples, stdio.creation.readyMsSamples);
+  // #13's targets: the proxy process's own CPU, throughput and latency against the floors, the prewarm
+  // pool against a ping, and the forwarded hop against a request sent to its owner.
+  const own = p.serverProcess.userUsPerReq + p.serverProcess.systemUsPerReq;
+  const p1 = proxy.load['1x1'].latencyMs.p50;
+  const d1 = stdio.load['1x1'].latencyMs.p50;
+  const over1x1Us = (p1 - d1) * 1000;
+  const fw = results.forwarding;
+  const pw = results.prewarm;
+  const issue13 = [
+    { name: 'proxy process CPU/request at 10x4', value: `${f(own, 1)} µs (user ${f(p.serverProcess.userUsPerReq, 1)} + sys ${f(p.serverProcess.systemUsPerReq, 1)})`, target: '<= 30 µs', pass: own <= 30 },
+    { name: 'throughput at 10x4 vs SDK floor (#13)', value: `${f(throughput, 2)}x (${f(p.reqPerS, 0)} vs ${f(s.reqPerS, 0)} req/s)`, target: '>= 1.5x', pass: throughput >= 1.5 },
+    { name: 'p50 at 1x1 over the stdio floor', value: `+${f(over1x1Us, 0)} µs (${f(p1 * 1000, 0)} vs ${f(d1 * 1000, 0)} µs)`, target: '<= +50 µs', pass: over1x1Us <= 50 },
+    ...(pw ? [{ name: 'session creation with --prewarm vs a ping (median of paired differences)', value: `+${f(pw.overPingMs, 2)} ms (creation p50 ${f(pw.ready.p50, 2)} ms, ping p50 ${f(pw.ping.p50, 2)} ms, ${pw.sessions} sessions ${pw.intervalMs} ms apart)`, target: '<= +5 ms', pass: pw.overPingMs <= 5 }] : []),
+    ...(fw ? [
+      { name: 'forwarded request CPU vs to its owner (both trees + redis, 1 in flight)', value: `${f(fw.cpuRatio, 2)}x (${f(fw.forwarded.cpuUsPerReq, 0)} vs ${f(fw.direct.cpuUsPerReq, 0)} µs)`, target: '<= 1.5x', pass: fw.cpuRatio <= 1.5 },
+      { name: 'forwarded request p50 over to its owner (1 in flight)', value: `+${f(fw.addedP50Ms, 3)} ms (${f(fw.forwarded.latencyMs.p50, 3)} vs ${f(fw.direct.latencyMs.p50, 3)} ms)`, target: '<= +1 ms', pass: fw.addedP50Ms <= 1 },
+    ] : [{ name: 'forwarded request (needs redis-server)', value: 'not measured', target: '<= 1.5x CPU, <= +1 ms', pass: false }]),
+  ];
   return [
     { name: 'throughput at 10x4 vs SDK floor', value: `${f(throughput * 100)}% (${f(p.reqPerS, 0)} vs ${f(s.reqPerS, 0)} req/s)`, target: '>= 55%', pass: throughput >= 0.55 },
     { name: 'proxy-tree CPU/request at 10x4 vs SDK floor', value: `${f(cpu, 2)}x (${f(p.cpuUsPerReq, 0)} vs ${f(s.cpuUsPerReq, 0)} µs)`, target: '<= 2x', pass: cpu <= 2 },
     { name: 'proxy RSS per idle session (excl. child)', value: `${f(rssKb)} KB (${proxy.idleMemory.sessions} sessions; JS heap ${f(proxy.idleMemory.heapPerSessionBytes / 1024)} KB)`, target: '<= 200 KB', pass: rssKb <= 200 },
     { name: 'session creation vs child start (median of paired differences)', value: `${f(paired, 1)} ms (p50 ${f(proxy.creation.ready.p50)} vs ${f(stdio.creation.ready.p50)} ms: ${f(extraMs)} ms)`, target: '<= +10 ms', pass: paired <= 10 },
+    ...issue13,
   ];
 }
 
@@ -95,8 +114,45 @@ export function renderMarkdown(results, checks) {
     '',
     table(['system', 'RSS, 0 sessions (MiB)', 'RSS, N idle sessions (MiB)', 'N', 'RSS per session (KB)', 'JS heap per session (KB)'], rssRows),
     '',
+    ...forwardingSection(results.forwarding),
+    ...prewarmSection(results.prewarm),
     '### Targets (ratios within this run)',
     '',
     table(['target', 'measured', 'goal', 'result'], checks.map((c) => [c.name, c.value, c.target, c.pass ? 'PASS' : 'MISS'])),
   ].join('\n');
+}
+
+/**
+ * @param {any} fw measureForwarding's result, or undefined when it was skipped
+ * @returns {string[]}
+ */
+function forwardingSection(fw) {
+  if (!fw) return ['### Forwarded hop', '', 'Not measured: redis-server is not installed.', ''];
+  const row = (/** @type {string} */ label, /** @type {any} */ r) => [label, f(r.latencyMs.p50, 3), f(r.latencyMs.p99, 3), f(r.cpuUsPerReq, 0), r.partsUsPerReq.map((/** @type {number} */ c) => f(c, 0)).join(' / ')];
+  return [
+    `### Forwarded hop (two instances + redis-server, 1 in flight, ${fw.direct.requests} requests each, rounds alternating)`,
+    '',
+    table(['request', 'p50 ms', 'p99 ms', 'CPU µs/req (both trees + redis)', 'owner tree / other instance tree / redis µs/req'], [row('to the owner', fw.direct), row('forwarded by another instance', fw.forwarded)]),
+    '',
+  ];
+}
+
+/**
+ * @param {any} pw measurePrewarm's result
+ * @returns {string[]}
+ */
+function prewarmSection(pw) {
+  if (!pw) return [];
+  return [
+    `### Session creation with --prewarm 2 (${pw.sessions} sessions, ${pw.intervalMs} ms apart, each after 5 pings on an open session)`,
+    '',
+    table(['', 'p50 ms', 'p95 ms', 'max ms'], [
+      ['session creation (initialize + initialized)', f(pw.ready.p50, 2), f(pw.ready.p95, 2), f(pw.ready.max, 2)],
+      ['ping on an open session (median of 5)', f(pw.ping.p50, 2), f(pw.ping.p95, 2), f(pw.ping.max, 2)],
+      [`the child's own first initialize, spawned and left waiting, over stdio (n=${pw.childInitialize.n})`, f(pw.childInitialize.p50, 2), f(pw.childInitialize.p95, 2), f(pw.childInitialize.max, 2)],
+    ]),
+    '',
+    `Median of paired differences: +${f(pw.overPingMs, 2)} ms; proxy main-thread CPU per creation ${f(pw.serverCpuMsPerSession, 2)} ms (/proc/<pid>/schedstat).`,
+    '',
+  ];
 }

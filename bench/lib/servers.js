@@ -146,16 +146,19 @@ export function killStartedServers() {
 
 /**
  * mcp-proxy (the real binary) wrapping the echo server; port 0, URL from its `listening` log line.
- * @param {{ root: string, nodeFlags?: string[] }} opts
+ * `proxyRoot` (default `root`) is the checkout whose bin/ and dist/ run, so another build can be measured
+ * with this bench (`--proxy-root`); `args` are extra proxy flags.
+ * @param {{ root: string, proxyRoot?: string, nodeFlags?: string[], args?: string[] }} opts
  */
 export function startProxy(opts) {
   const args = [
     ...(opts.nodeFlags ?? []),
-    `${opts.root}bin/mcp-proxy.js`,
+    `${opts.proxyRoot ?? opts.root}bin/mcp-proxy.js`,
     '--port', '0',
     '--max-sessions', '200',
     '--kill-grace', '2',
     '--log-format', 'json',
+    ...(opts.args ?? []),
     '--', process.execPath, `${opts.root}bench/echo-server.mjs`,
   ];
   return startNodeServer(args, 'stderr', (line) => {

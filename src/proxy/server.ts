@@ -201,7 +201,9 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     try {
       if (path === opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
         const { status, body } = health();

@@ -56,7 +56,8 @@ function childEnv(cmd: ChildCommand): Record<string, string> {
  * stderr lines (`exited`, and `onclose` when one is set by then).
  */
 export class ChildProcess implements Link<ChildExit> {
-  onmessage?: (message: JsonRpcMessage) => void;
+  /** `line`: the stdout line the message was parsed from, when it held this one message (not a batch). */
+  onmessage?: (message: JsonRpcMessage, line?: string) => void;
   onclose?: (exit: ChildExit) => void;
   readonly exited: Promise<ChildExit>;
   #proc: SpawnedChild | undefined;
@@ -169,8 +170,12 @@ export class ChildProcess implements Link<ChildExit> {
       this.#log.warn('non-JSON line on child stdout dropped', { line: line.slice(0, 200) });
       return;
     }
-    const messages = Array.isArray(parsed) ? parsed : [parsed];
-    for (const m of messages) {
+    if (!Array.isArray(parsed)) {
+      if (isMessage(parsed)) this.onmessage?.(parsed, line);
+      else this.#log.warn('non-JSON-RPC value on child stdout dropped', { line: line.slice(0, 200) });
+      return;
+    }
+    for (const m of parsed) {
       if (isMessage(m)) this.onmessage?.(m);
       else this.#log.warn('non-JSON-RPC value on child stdout dropped', { line: line.slice(0, 200) });
     }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { Pool, errors } from 'undici';
+import { Pool, errors, type Dispatcher } from 'undici';
 
 /** The header that carries the cluster secret on a forwarded hop (never sent to clients or children). */
 export const SECRET_HEADER = 'x-mcp-proxy-cluster-secret';
@@ -56,52 +56,73 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     return p;
   };
   return {
-    async forward(req, res, body, target) {
+    forward(req, res, body, target) {
       const { pool, path } = poolOf(target);
       const headers = relayedHeaders(req.headers) as Record<string, string | string[]>;
       headers[SECRET_HEADER] = opts.secret;
-      const abort = new AbortController();
-      const gone = (): void => abort.abort();
-      res.once('close', gone);
-      let answer: Awaited<ReturnType<Pool['request']>>;
-      try {
-        answer = await pool.request({
-          path, method: (req.method ?? 'GET') as 'GET', headers, ...(body !== undefined ? { body } : {}),
-          headersTimeout: opts.headersTimeoutMs, bodyTimeout: 0, signal: abort.signal,
-        });
-      } catch (error) {
-        res.off('close', gone);
-        return failureOf(error);
-      }
-      res.writeHead(answer.statusCode, relayedHeaders(answer.headers as IncomingHttpHeaders));
-      // The headers leave with the first chunk when it is already there (one write, not two), or on their
-      // own a moment later (a GET stream may stay quiet for long).
-      setImmediate(() => {
-        if (!res.headersSent && !res.destroyed) res.flushHeaders();
-      });
-      // Chunks that arrive in one read leave in one write (the profile shows writev first).
-      let corked = false;
-      const uncork = (): void => {
-        corked = false;
-        res.uncork();
-      };
-      answer.body.on('data', (chunk: Buffer) => {
-        if (!corked) {
-          corked = true;
-          res.cork();
-          process.nextTick(uncork);
+      // undici's dispatch with a handler of our own: the answer's chunks go straight to the client, with no
+      // body stream, promise or AbortController per request in between (they led the forwarding profile).
+      return new Promise((resolve) => {
+        let controller: Dispatcher.DispatchController | undefined;
+        let left = false;
+        let started = false;
+        const gone = (): void => {
+          left = true;
+          controller?.abort(new errors.RequestAbortedError());
+        };
+        res.once('close', gone);
+        // Chunks that arrive in one read leave in one write (the profile shows writev first).
+        let corked = false;
+        const uncork = (): void => {
+          corked = false;
+          res.uncork();
+        };
+        const handler: Dispatcher.DispatchHandler = {
+          onRequestStart(c) {
+            controller = c;
+            if (left) c.abort(new errors.RequestAbortedError());
+          },
+          onResponseStart(_c, statusCode, answerHeaders) {
+            started = true;
+            res.writeHead(statusCode, relayedHeaders(answerHeaders));
+            // The headers leave with the first chunk when it is already there (one write, not two), or on their
+            // own a moment later (a GET stream may stay quiet for long).
+            setImmediate(() => {
+              if (!res.headersSent && !res.destroyed) res.flushHeaders();
+            });
+            resolve('ok');
+          },
+          onResponseData(c, chunk) {
+            if (!corked) {
+              corked = true;
+              res.cork();
+              process.nextTick(uncork);
+            }
+            if (!res.write(chunk)) {
+              c.pause();
+              res.once('drain', () => c.resume());
+            }
+          },
+          onResponseEnd() {
+            res.off('close', gone); // done: nothing to abort
+            res.end();
+          },
+          onResponseError(_c, error) {
+            res.off('close', gone);
+            if (started) res.destroy();
+            else resolve(failureOf(error));
+          },
+        };
+        try {
+          pool.dispatch({
+            path, method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, ...(body !== undefined ? { body } : {}),
+            headersTimeout: opts.headersTimeoutMs, bodyTimeout: 0,
+          }, handler);
+        } catch (error) {
+          res.off('close', gone);
+          resolve(failureOf(error));
         }
-        if (!res.write(chunk)) {
-          answer.body.pause();
-          res.once('drain', () => answer.body.resume());
-        }
       });
-      answer.body.once('end', () => {
-        res.off('close', gone); // done: nothing to abort (an AbortController fired per request costs)
-        res.end();
-      });
-      answer.body.once('error', () => res.destroy());
-      return 'ok';
     },
     async close() {
       await Promise.all([...pools.values()].map((p) => p.pool.destroy()));

@@ -48,9 +48,14 @@ export function sseHeaders(sessionId: string, extra: Record<string, string>): Re
 /** The `retry` (ms) of the priming event: how long a client waits before it resumes a broken stream. */
 export const SSE_RETRY_MS = 1_000;
 
-/** One SSE event as the SDK transport frames it (with an event id when the session keeps events). */
-export function sseEvent(message: JsonRpcMessage, eventId?: string): string {
-  return eventId === undefined ? `event: message\ndata: ${JSON.stringify(message)}\n\n` : `event: message\nid: ${eventId}\ndata: ${JSON.stringify(message)}\n\n`;
+/**
+ * One SSE event as the SDK transport frames it (with an event id when the session keeps events). `json`:
+ * the message's JSON text as the child wrote it, used as the data when it holds no CR (the line framer
+ * split on LF, so a CR is the only SSE line break it can hold) instead of serialising the message again.
+ */
+export function sseEvent(message: JsonRpcMessage, eventId?: string, json?: string): string {
+  const data = json !== undefined && !json.includes('\r') ? json : JSON.stringify(message);
+  return eventId === undefined ? `event: message\ndata: ${data}\n\n` : `event: message\nid: ${eventId}\ndata: ${data}\n\n`;
 }
 
 /** The priming event as the SDK transport writes it: an id, the retry interval, empty data. */
@@ -97,17 +102,17 @@ export class DirectSseStream {
     return this.#res.writableEnded || this.#res.destroyed;
   }
 
-  /** Records the message (even when the client is gone: it may resume) and writes it. */
-  send(message: JsonRpcMessage): void {
-    const frame = this.#frame(message);
+  /** Records the message (even when the client is gone: it may resume) and writes it (`json`: see sseEvent). */
+  send(message: JsonRpcMessage, json?: string): void {
+    const frame = this.#frame(message, json);
     if (this.done) return;
     this.#headersOut = true;
     this.#res.write(frame);
   }
 
   /** Writes the last event and ends the response. */
-  finish(message: JsonRpcMessage): void {
-    const frame = this.#frame(message);
+  finish(message: JsonRpcMessage, json?: string): void {
+    const frame = this.#frame(message, json);
     if (this.done) return;
     this.#res.end(frame);
   }
@@ -134,14 +139,10 @@ export class DirectSseStream {
     if (this.#keepAliveTicks > 0 && this.#ticks % this.#keepAliveTicks === 0) this.#res.write(': keepalive\n\n');
   }
 
-  #frame(message: JsonRpcMessage): string {
-    let event: string;
-    if (this.#events) {
-      const json = JSON.stringify(message);
-      event = `event: message\nid: ${this.#events.store.append(this.#events.streamId, message, json)}\ndata: ${json}\n\n`;
-    } else {
-      event = sseEvent(message);
-    }
+  #frame(message: JsonRpcMessage, line?: string): string {
+    // The child's line is the data as it came when it holds no CR (sseEvent); the store counts its bytes.
+    const json = line !== undefined && !line.includes('\r') ? line : JSON.stringify(message);
+    const event = sseEvent(message, this.#events?.store.append(this.#events.streamId, message, json), json);
     return this.#pending === '' ? event : this.#take() + event;
   }
 
@@ -214,15 +215,18 @@ export class DirectStreams {
     return true;
   }
 
-  /** Writes `message` to the stream of request `requestId`; false when no direct stream has that id. */
-  deliver(message: JsonRpcMessage, requestId: JsonRpcId): boolean {
+  /**
+   * Writes `message` to the stream of request `requestId`; false when no direct stream has that id.
+   * `json`: the message's text as the child wrote it (see sseEvent).
+   */
+  deliver(message: JsonRpcMessage, requestId: JsonRpcId, json?: string): boolean {
     const stream = this.#byId.get(requestId);
     if (!stream) return false;
     if (isResponse(message)) {
       this.#byId.delete(requestId);
-      stream.finish(message);
+      stream.finish(message, json);
     } else {
-      stream.send(message);
+      stream.send(message, json);
     }
     return true;
   }

@@ -41,10 +41,20 @@ export function normalizeOrigin(value: string): string | undefined {
   }
 }
 
+/**
+ * Host values a policy accepted (a client sends the same one on every request, and the SDK's check parses
+ * a URL each time); only accepted values are kept, at most MAX_ACCEPTED_HOSTS per policy.
+ */
+const acceptedHosts = new WeakMap<EdgePolicy, Set<string>>();
+const MAX_ACCEPTED_HOSTS = 16;
+
 export function checkEdge(policy: EdgePolicy, headers: { host?: string; origin?: string }): EdgeVerdict {
-  if (policy.allowedHostnames) {
+  if (policy.allowedHostnames && (headers.host === undefined || acceptedHosts.get(policy)?.has(headers.host) !== true)) {
     const host = validateHostHeader(headers.host, [...policy.allowedHostnames]);
     if (!host.ok) return { ok: false, check: 'host', reason: host.message };
+    let accepted = acceptedHosts.get(policy);
+    if (!accepted) acceptedHosts.set(policy, (accepted = new Set()));
+    if (accepted.size < MAX_ACCEPTED_HOSTS) accepted.add(headers.host!);
   }
   const origin = headers.origin;
   if (origin === undefined || origin === '') return { ok: true };

@@ -14,7 +14,7 @@ import type { SessionPeer } from './session-peer.js';
  * `server/discover`. From then on the translator's output is what `onmessage` receives.
  */
 export class ChildPeer implements SessionPeer {
-  onmessage?: (message: JsonRpcMessage) => void;
+  onmessage?: (message: JsonRpcMessage, line?: string) => void;
   readonly ended: Promise<ChildExit>;
   readonly #child: ChildProcess;
   readonly #log: Logger;
@@ -25,7 +25,7 @@ export class ChildPeer implements SessionPeer {
   constructor(child: ChildProcess, logger: Logger) {
     this.#child = child;
     this.#log = logger;
-    child.onmessage = (m) => this.#fromChild(m);
+    child.onmessage = (m, line) => this.#fromChild(m, line);
     this.ended = child.exited;
   }
 
@@ -52,13 +52,13 @@ export class ChildPeer implements SessionPeer {
     return this.#child.stop();
   }
 
-  #fromChild(message: JsonRpcMessage): void {
+  #fromChild(message: JsonRpcMessage, line?: string): void {
     if (this.#initialize !== undefined && isResponse(message) && message.id === this.#initialize.id) {
       const request = this.#initialize;
       this.#initialize = undefined;
       if (isModernOnlyRejection(message)) return this.#adapt(request);
     }
-    this.onmessage?.(message);
+    this.onmessage?.(message, line);
   }
 
   /**

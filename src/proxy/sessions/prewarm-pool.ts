@@ -11,7 +11,16 @@ export interface PrewarmPoolOptions {
   logger: Logger;
   /** Pause after a waiting child died on its own, so a server that cannot start does not spin. */
   retryDelayMs?: number;
+  /** How long a refill waits before it spawns (default REFILL_DELAY_MS); the first fill does not wait. */
+  refillDelayMs?: number;
 }
+
+/**
+ * Spawning a child blocks the event loop for a few ms (execa's synchronous spawn) and its start-up then
+ * competes for the CPU: a refill waits this long, so it does not fall inside the `initialize` of the
+ * session that just took a child, which is the latency the pool exists to cut.
+ */
+export const REFILL_DELAY_MS = 250;
 
 /**
  * Children spawned ahead of sessions, not yet initialized, so a new session skips the server's start-up
@@ -23,11 +32,13 @@ export class PrewarmPool {
   readonly #waiting = new Set<ChildProcess>();
   #closed = false;
   #refillTimer: NodeJS.Timeout | undefined;
+  /** A refill's spawns, due shortly (REFILL_DELAY_MS). */
+  #spawnTimer: NodeJS.Timeout | undefined;
   #failures = 0;
 
   constructor(opts: PrewarmPoolOptions) {
     this.#opts = opts;
-    this.refill();
+    this.#fill();
   }
 
   get size(): number {
@@ -46,21 +57,37 @@ export class PrewarmPool {
     return undefined;
   }
 
-  /** Tops the pool up to its size within the capacity left, and ends waiting children beyond it. */
+  /**
+   * Ends waiting children beyond the capacity left at once, and tops the pool up to its size within it
+   * a moment later (REFILL_DELAY_MS).
+   */
   refill(): void {
     if (this.#closed) return;
     const plan = poolPlan(this.#opts.capacityLeft(), this.#waiting.size, this.#opts.size);
     for (let i = 0; i < plan.release; i++) this.#release();
-    if (this.#refillTimer !== undefined) return;
-    for (let i = 0; i < plan.spawn; i++) this.#spawn();
+    if (plan.spawn === 0 || this.#refillTimer !== undefined || this.#spawnTimer !== undefined) return;
+    this.#spawnTimer = setTimeout(() => {
+      this.#spawnTimer = undefined;
+      this.#fill();
+    }, this.#opts.refillDelayMs ?? REFILL_DELAY_MS);
+    this.#spawnTimer.unref();
   }
 
   async closeAll(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#refillTimer);
+    clearTimeout(this.#spawnTimer);
     const children = [...this.#waiting];
     this.#waiting.clear();
     await Promise.all(children.map((c) => c.stop()));
+  }
+
+  /** Tops the pool up now, within the capacity left. */
+  #fill(): void {
+    if (this.#closed || this.#refillTimer !== undefined) return;
+    const plan = poolPlan(this.#opts.capacityLeft(), this.#waiting.size, this.#opts.size);
+    for (let i = 0; i < plan.release; i++) this.#release();
+    for (let i = 0; i < plan.spawn; i++) this.#spawn();
   }
 
   #spawn(): void {
@@ -73,7 +100,7 @@ export class PrewarmPool {
       this.#opts.logger.warn('a prewarmed MCP server exited while waiting; refilling later', { exitCode: exit.code, signal: exit.signal, retryInMs: delay });
       this.#refillTimer = setTimeout(() => {
         this.#refillTimer = undefined;
-        this.refill();
+        this.#fill();
       }, delay);
       this.#refillTimer.unref();
     });

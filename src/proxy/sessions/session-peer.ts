@@ -1,4 +1,5 @@
 import type { Link } from '../../relay/link.js';
+import type { JsonRpcMessage } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ChildExit } from '../child/child-process.js';
 
@@ -9,6 +10,8 @@ import type { ChildExit } from '../child/child-process.js';
  * child's (already meant for this session, under the session's own ids) from `onmessage`.
  */
 export interface SessionPeer extends Link<never> {
+  /** `line`: the child's stdout line the message was parsed from, when it passes unchanged (perf: written as it is). */
+  onmessage?: (message: JsonRpcMessage, line?: string) => void;
   /** The child's process id (a shared child: the same for every session of the principal). */
   readonly pid: number | undefined;
   /** Resolves when the child ended, whoever ended it (a session that closed first ignores it). */

@@ -101,7 +101,7 @@ export class Session {
     void this.#transport.start();
     this.#tools = cfg.toolFilter ? new ToolFilterStage(cfg.toolFilter) : undefined;
     this.#peer = acquirePeer({ sessionId: id, principal, logger: this.#log, ...(caller ? { childEnv: caller.env, childKey: caller.key } : {}) });
-    this.#peer.onmessage = (m) => this.#toClient(m);
+    this.#peer.onmessage = (m, line) => this.#toClient(m, line);
     void this.#peer.ended.then((exit) => this.#onChildExit(exit));
   }
 
@@ -221,9 +221,14 @@ export class Session {
     }
   }
 
-  /** Routes a message for the client (from the child, or from the adapter in adapted mode) to its stream. */
-  #toClient(fromPeer: JsonRpcMessage): void {
+  /**
+   * Routes a message for the client (from the child, or from the adapter in adapted mode) to its stream.
+   * `fromLine`: the child's stdout line it was parsed from, which a direct stream writes as it is when
+   * the message passed unchanged (not rewritten by the tool filter).
+   */
+  #toClient(fromPeer: JsonRpcMessage, fromLine?: string): void {
     const message = this.#tools ? this.#tools.toClient(fromPeer) : fromPeer;
+    const line = message === fromPeer ? fromLine : undefined;
     const route = this.#inflight.route(message);
     if (route.kind === 'related') {
       if (route.completes) {
@@ -231,7 +236,7 @@ export class Session {
         this.#inflight.delete(route.requestId);
       }
       else if (route.isProgress) this.#inflight.timerOf(route.requestId)?.refresh();
-      this.#send(message, route.requestId);
+      this.#send(message, route.requestId, line);
     } else if (route.kind === 'standalone') {
       if (this.#getOpen) this.#send(message);
       else this.#enqueue(message);
@@ -247,10 +252,10 @@ export class Session {
     if (typeof version === 'string') this.protocolVersion = version;
   }
 
-  #send(message: JsonRpcMessage, relatedRequestId?: JsonRpcId): void {
+  #send(message: JsonRpcMessage, relatedRequestId?: JsonRpcId, line?: string): void {
     // As in the SDK transport, a response belongs to the stream of the request it answers.
     const streamOf = isResponse(message) ? message.id : relatedRequestId;
-    if (streamOf !== undefined && streamOf !== null && this.#direct.deliver(message, streamOf)) return;
+    if (streamOf !== undefined && streamOf !== null && this.#direct.deliver(message, streamOf, line)) return;
     this.#lastSend = this.#transport
       .send(message as JSONRPCMessage, relatedRequestId === undefined ? undefined : { relatedRequestId })
       .catch((error: unknown) => this.#log.debug('could not deliver message to client', { error }));

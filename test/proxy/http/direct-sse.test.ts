@@ -73,6 +73,11 @@ describe('direct SSE streams (the SDK transport wire format, written on the Node
     const body = await x.ended;
     expect(body).toBe(`event: message\ndata: ${JSON.stringify(progress)}\n\nevent: message\ndata: ${JSON.stringify(answer)}\n\n`);
     expect(sseEvent(answer)).toBe(`event: message\ndata: ${JSON.stringify(answer)}\n\n`);
+    // The child's own text is the data when it is one SSE line (no CR); else the message is serialised again.
+    const line = '{"jsonrpc": "2.0", "id": 7, "result": {"big": 12345678901234567890}}';
+    expect(sseEvent(JSON.parse(line), 'e_1', line)).toBe(`event: message\nid: e_1\ndata: ${line}\n\n`);
+    const withCr = '{"jsonrpc":"2.0",\r"id":7,"result":{}}';
+    expect(sseEvent(JSON.parse(withCr), undefined, withCr)).toBe(`event: message\ndata: ${JSON.stringify(JSON.parse(withCr))}\n\n`);
     expect(body.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)))).toEqual([progress, answer]);
     // The stream is over: nothing more is taken for its id.
     expect(streams.size).toBe(0);

@@ -21,6 +21,14 @@ describe('Origin and Host checks', () => {
     expect(checkEdge(loopback, { host: 'evil.example' }).ok).toBe(false);
   });
 
+  it('remembers only accepted Host values: a foreign Host is refused after many accepted requests, and still refused when repeated', () => {
+    const policy = { allowedOrigins: [], allowedHostnames: hostAllowListFor('127.0.0.1') };
+    for (let port = 3000; port < 3040; port += 1) expect(checkEdge(policy, { host: `localhost:${port}` })).toEqual({ ok: true });
+    for (let i = 0; i < 3; i += 1) expect(checkEdge(policy, { host: 'evil.example:3000' })).toMatchObject({ ok: false, check: 'host' });
+    expect(checkEdge(policy, {})).toMatchObject({ ok: false, check: 'host' });
+    expect(checkEdge(policy, { host: 'localhost:3000', origin: 'http://evil.example' })).toMatchObject({ ok: false, check: 'origin' });
+  });
+
   it('allows exactly the listed origins, normalizing default ports and case', () => {
     const policy = { allowedOrigins: ['https://App.Example.com:443'] };
     expect(checkEdge(policy, { host: 'proxy:3000', origin: 'https://app.example.com' })).toEqual({ ok: true, corsOrigin: 'https://app.example.com' });
