@@ -64,7 +64,7 @@ describe('serverOptions: a config entry → that server\'s ProxyOptions', () => 
   });
 
   it('the legacy SSE endpoints follow the server\'s prefix when the listener serves SSE', () => {
-    expect(serverOptions(BASE, entryOf({ command: 'srv' })).legacySse).toBeUndefined();
+    expect(serverOptions({ ...BASE, legacySse: undefined }, entryOf({ command: 'srv' })).legacySse).toBeUndefined();
     const withSse = serverOptions({ ...BASE, legacySse: { endpoint: '/sse', messagesEndpoint: '/messages' } }, entryOf({ command: 'srv' }));
     expect(withSse.legacySse).toEqual({ endpoint: SERVER_PATHS.sse, messagesEndpoint: SERVER_PATHS.messages });
     expect(serverPrefix('fs') + SERVER_PATHS.sse).toBe('/servers/fs/sse');
