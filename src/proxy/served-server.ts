@@ -10,8 +10,8 @@ import { answerRefusal, refusal } from './http/refusals.js';
 import type { RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
 import type { ForwardedClaims, ProxyOptions } from './proxy-options.js';
-import { callerIdentity, identityConfigured } from './identity/caller-identity.js';
-import { principalChildKey } from './identity/child-key.js';
+import { callerIdentity, identityConfigured, type CallerIdentity } from './identity/caller-identity.js';
+import { principalChildKey, sharedSessionsKey } from './identity/child-key.js';
 import type { ModernHandler } from './server.js';
 import { PrewarmPool } from './sessions/prewarm-pool.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -215,7 +215,7 @@ export class ServedServer {
   }
 
   async #start(r: McpRequest): Promise<void> {
-    const { req, res, body, cors, note } = r;
+    const { req, res, body, cors } = r;
     const metrics = this.options.metrics;
     if (this.#retired) throw refusal('NOT_FOUND', { detail: this.prefix + this.options.endpoint });
     if (this.#ctx.draining()) {
@@ -223,8 +223,22 @@ export class ServedServer {
       throw refusal('DRAINING', { id: echoId(body) });
     }
     // The session's first request gives its child the caller's identity, once (later ones cannot change it).
-    const callerEnv = this.#identityOn ? callerIdentity(this.options, r.principal, r.claims, req.headers, echoId(body)) : undefined;
-    const session = this.sessions.create(r.principal, callerEnv);
+    const caller = this.#identityOn ? callerIdentity(this.options, r.principal, r.claims, req.headers, echoId(body)) : undefined;
+    const cluster = this.#ctx.cluster();
+    if (cluster && this.options.isolation === 'principal') {
+      // Several instances: a principal's 2025 sessions meet on the instance holding its shared child,
+      // placed like a 2026-07-28 principal (its own key space: the two never share a child).
+      const key = sharedSessionsKey(caller?.key ?? principalChildKey(r.principal, {}));
+      if (r.hop === 'forwarded') cluster.principalActive(key);
+      else return cluster.servePrincipal(req, res, r.raw, key, () => this.#create(r, caller), refuser(res, cors, body));
+    }
+    return this.#create(r, caller);
+  }
+
+  async #create(r: McpRequest, caller: CallerIdentity | undefined): Promise<void> {
+    const { req, res, body, cors, note } = r;
+    const metrics = this.options.metrics;
+    const session = this.sessions.create(r.principal, caller);
     if (!session) {
       this.#log.warn('session limit reached', { maxSessions: this.options.maxSessions });
       metrics?.session('refused');

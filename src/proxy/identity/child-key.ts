@@ -14,6 +14,15 @@ export function principalChildKey(principal: string | undefined, headerEnv: Read
   return JSON.stringify([principal ?? null, ...names.map((name) => [name, headerEnv[name]])]);
 }
 
+/**
+ * With --isolation principal and --redis-url: the directory key under which a principal's 2025-era
+ * sessions find the instance of their shared child. Its own key space, apart from the 2026-07-28
+ * principals' (`childKey`), which never share a child with 2025 sessions. Pure.
+ */
+export function sharedSessionsKey(childKey: string): string {
+  return JSON.stringify(['2025-sessions', childKey]);
+}
+
 /** The key of the anonymous callers without header values: one child for all of them. */
 const ANONYMOUS_KEY = principalChildKey(undefined, {});
 
