@@ -6,7 +6,8 @@ import { readBody } from './http/body-reader.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './http/edge-checks.js';
 import { answerRefusal, ProxyRefusal, refusal } from './http/refusals.js';
 import { createHash } from 'node:crypto';
-import type { ForwardedClaims, ProxyOptions } from './proxy-options.js';
+import type { ProxyOptions } from './proxy-options.js';
+import { authenticateCaller } from './auth/caller-auth.js';
 import type { CallerIdentity } from './identity/caller-identity.js';
 import type { Capacity } from './capacity.js';
 import type { Session } from './sessions/session.js';
@@ -67,7 +68,6 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-const ANONYMOUS = undefined;
 /** The note of a request nobody watches; only written to behind `note.enabled`. */
 const UNWATCHED: RequestNote = Object.freeze({ enabled: false });
 
@@ -127,14 +127,9 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     const method = req.method ?? 'GET';
     if (stopping) throw refusal('SHUTTING_DOWN');
     if (opts.cluster && !cluster) throw refusal('CLUSTER_STARTING');
-    let principal: string | undefined = ANONYMOUS;
-    let claims: ForwardedClaims | undefined;
-    if (opts.auth) {
-      const auth = await opts.auth.authenticate(req);
-      if (!auth.ok) return sendJson(res, auth.status, auth.body, { ...cors, ...auth.headers });
-      principal = auth.principal;
-      claims = auth.claims;
-    }
+    const caller = await authenticateCaller(opts.auth, req, res, cors);
+    if (!caller) return;
+    const { principal, claims } = caller;
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') throw refusal('METHOD_NOT_ALLOWED');
     // A hop from another instance (secret verified) is served here and never forwarded again (no loops).
     const hop = cluster?.hop(req) ?? 'client';

@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import { readBody } from '../http/body-reader.js';
 import { checkEdge, corsHeaders, preflightHeaders, type EdgePolicy } from '../http/edge-checks.js';
 import { answerRefusal, ProxyRefusal, refusal } from '../http/refusals.js';
-import { sendJson } from '../http/web-bridge.js';
+import { authenticateCaller } from '../auth/caller-auth.js';
 import type { Capacity } from '../capacity.js';
 import { PROXY_DEFAULTS, type EdgeAuthenticator, type ForwardedClaims, type LegacySseOptions, type ProxyOptions } from '../proxy-options.js';
 import type { SessionOutcome } from '../telemetry/metrics-sink.js';
@@ -49,14 +49,9 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
 
   async function serve(req: IncomingMessage, res: ServerResponse, path: string, cors: Record<string, string>): Promise<void> {
     if (opts.state() === 'stopping') throw refusal('SHUTTING_DOWN');
-    let principal: string | undefined;
-    let claims: ForwardedClaims | undefined;
-    if (opts.auth) {
-      const auth = await opts.auth.authenticate(req);
-      if (!auth.ok) return sendJson(res, auth.status, auth.body, { ...cors, ...auth.headers });
-      principal = auth.principal;
-      claims = auth.claims;
-    }
+    const caller = await authenticateCaller(opts.auth, req, res, cors);
+    if (!caller) return;
+    const { principal, claims } = caller;
     if (path === paths.endpoint) return openStream(req, res, principal, claims, cors);
     return postMessage(req, res, principal, cors);
   }
