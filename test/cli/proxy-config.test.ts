@@ -6,6 +6,7 @@ import { alive, FIXTURE, textOf, waitFor } from '../helpers/proxy-harness.js';
 import { cleanEnv, killProxyBinaries, runBinary, startProxyBinary, type ProxyBinary } from '../helpers/proxy-binary.js';
 import { call, INIT, messagesOf, openSession, post } from '../helpers/raw-http.js';
 import * as modernWire from '../helpers/modern-wire.js';
+import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 
 /**
  * `mcp-proxy --config servers.json` through the real binary: many servers on one listener, each at
@@ -169,6 +170,37 @@ describe('mcp-proxy --config: the listener\'s features apply to every server', (
     expect(text).toMatch(/^mcp_proxy_children\{server="alpha"\} 2$/m);
     expect(text).not.toMatch(/^mcp_proxy_sessions \d/m);
   }, 40_000);
+});
+
+describe('mcp-proxy --config: legacy HTTP+SSE per server', () => {
+  it('each server has /servers/<name>/sse; the endpoint event names its own messages path; its tool filter applies', async () => {
+    const p = await start(writeConfig({ alpha: fixtureServer('alpha', { denyTools: ['crash'] }), beta: fixtureServer('beta') }));
+    const clients: Client[] = [];
+    try {
+      const connect = async (name: string): Promise<Client> => {
+        const client = new Client({ name: 'sse-config-test', version: '1' });
+        await client.connect(new SSEClientTransport(new URL(`${p.url}/${name}/sse`)));
+        clients.push(client);
+        return client;
+      };
+      const alpha = await connect('alpha');
+      const beta = await connect('beta');
+      expect(alpha.getServerVersion()?.name).toBe('alpha');
+      expect(beta.getServerVersion()?.name).toBe('beta');
+      expect((await alpha.listTools()).tools.map((t) => t.name)).not.toContain('crash');
+      expect((await beta.listTools()).tools.map((t) => t.name)).toContain('crash');
+      expect(textOf(await alpha.callTool({ name: 'env', arguments: { name: 'WHO' } }))).toBe('alpha');
+      expect(await health(p)).toMatchObject({ servers: { alpha: { sessions: 1 }, beta: { sessions: 1 } } });
+      const raw = await fetch(`${p.url}/alpha/sse`, { signal: AbortSignal.timeout(5_000) });
+      const reader = raw.body!.getReader();
+      const first = new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      expect(first).toMatch(/^event: endpoint\ndata: \/servers\/alpha\/messages\?sessionId=/);
+      expect((await fetch(`${p.url}/gamma/sse`, { signal: AbortSignal.timeout(5_000) })).status).toBe(404);
+    } finally {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    }
+  }, 60_000);
 });
 
 describe('mcp-proxy --config: SIGHUP re-reads the file', () => {
