@@ -186,13 +186,14 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
    * the server holding its session (a removed server's SSE sessions are served until they end).
    */
   function legacySseServer(route: Route, path: string, url: string | undefined): ServedServer | undefined {
+    const current = route.current?.legacySse?.serves(path) ? route.current : undefined;
+    // Every request asks: without retired servers (always without --config) nothing is parsed or allocated.
+    if (route.retired.length === 0) return current;
     const id = new URL(url ?? '/', 'http://localhost').searchParams.get('sessionId') ?? '';
     // A removed server (no current one of its name) opens no new stream: 404 like a new session.
     if (!route.current && id === '') return undefined;
-    const candidates = route.current ? [route.current, ...route.retired] : [...route.retired];
-    const serving = candidates.filter((s) => s.legacySse?.serves(path));
-    if (serving.length <= 1) return serving[0];
-    return serving.find((s) => s.legacySseSessions?.has(id)) ?? serving[0];
+    const retired = route.retired.filter((s) => s.legacySse?.serves(path));
+    return retired.find((s) => s.legacySseSessions?.has(id)) ?? current ?? retired[0];
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -54,7 +54,15 @@ export const SSE_RETRY_MS = 1_000;
  * split on LF, so a CR is the only SSE line break it can hold) instead of serialising the message again.
  */
 export function sseEvent(message: JsonRpcMessage, eventId?: string, json?: string): string {
-  const data = json !== undefined && !json.includes('\r') ? json : JSON.stringify(message);
+  return eventOf(sseData(message, json), eventId);
+}
+
+/** The data of a message's event: the child's line as it came when it holds no CR, else the message serialised. */
+function sseData(message: JsonRpcMessage, line: string | undefined): string {
+  return line !== undefined && !line.includes('\r') ? line : JSON.stringify(message);
+}
+
+function eventOf(data: string, eventId: string | undefined): string {
   return eventId === undefined ? `event: message\ndata: ${data}\n\n` : `event: message\nid: ${eventId}\ndata: ${data}\n\n`;
 }
 
@@ -140,9 +148,9 @@ export class DirectSseStream {
   }
 
   #frame(message: JsonRpcMessage, line?: string): string {
-    // The child's line is the data as it came when it holds no CR (sseEvent); the store counts its bytes.
-    const json = line !== undefined && !line.includes('\r') ? line : JSON.stringify(message);
-    const event = sseEvent(message, this.#events?.store.append(this.#events.streamId, message, json), json);
+    // The data is decided once (sseData); the store counts its bytes.
+    const data = sseData(message, line);
+    const event = eventOf(data, this.#events?.store.append(this.#events.streamId, message, data));
     return this.#pending === '' ? event : this.#take() + event;
   }
 

@@ -1,14 +1,11 @@
 import type { Logger } from '../../shared/logger.js';
-import { ChildProcess, type ChildOptions } from '../child/child-process.js';
 import { ChildPeer } from './child-peer.js';
+import { childFor, type ChildSource } from './session-child.js';
 import type { PeerContext, SessionPeer } from './session-peer.js';
 import { sharedChildKey } from './shared-child-key.js';
 import { SharedChild } from './shared-child.js';
 
-export interface SharedChildrenConfig {
-  child: Omit<ChildOptions, 'logger'>;
-  /** A prewarmed, not yet initialized child for a principal's first session, when a pool is configured. */
-  takeChild?: () => ChildProcess | undefined;
+export interface SharedChildrenConfig extends ChildSource {
   logger: Logger;
 }
 
@@ -46,12 +43,7 @@ export class SharedChildren {
   /** `childEnv`: the first session's caller variables (the later ones share its key: same header values). */
   #start(key: string, principal: string | undefined, childEnv: Record<string, string> | undefined): SharedChild {
     const log = this.#cfg.logger.child({ sharedChild: principal === undefined ? 'anonymous' : 'authenticated' });
-    const extraEnv = childEnv !== undefined && Object.keys(childEnv).length > 0 ? childEnv : undefined;
-    const prewarmed = extraEnv ? undefined : this.#cfg.takeChild?.();
-    prewarmed?.useLogger(log);
-    const env = extraEnv ? { ...this.#cfg.child.env, ...extraEnv } : this.#cfg.child.env;
-    const child = prewarmed ?? new ChildProcess({ ...this.#cfg.child, env, logger: log });
-    const shared = new SharedChild(key, new ChildPeer(child, log), this.#cfg.child.command, log);
+    const shared = new SharedChild(key, new ChildPeer(childFor(this.#cfg, childEnv, log), log), this.#cfg.child.command, log);
     shared.onended = (s) => {
       if (this.#children.get(key) === s) this.#children.delete(key);
     };
