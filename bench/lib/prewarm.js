@@ -18,19 +18,26 @@ const mainThreadNs = (pid) => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf
 
 /**
  * The child's own share: an echo server spawned directly and left waiting as long as a prewarmed one,
- * then sent the same `initialize` on its stdin; resolves the ms until its answer (its first request runs
- * cold code, which no proxy can skip without initializing ahead).
+ * then sent the same `initialize` on its stdin; resolves the ms until its answer. With `warmUp`, it is
+ * first sent a `ping` at once (as the proxy's pool does), whose answer is awaited before the wait ends;
+ * without it, its first request runs all the cold code of its transport and schemas.
  * @param {string} root
  * @param {number} waitMs
+ * @param {boolean} warmUp
  */
-async function stdioPrewarmedInitialize(root, waitMs) {
+async function stdioPrewarmedInitialize(root, waitMs, warmUp) {
   const child = spawn(process.execPath, [`${root}bench/echo-server.mjs`], { stdio: ['pipe', 'pipe', 'ignore'] });
   try {
+    const exited = new Promise((_, reject) => child.once('exit', () => reject(new Error('the echo server exited before answering'))));
+    exited.catch(() => {});
+    const nextLine = () => Promise.race([new Promise((resolve) => child.stdout.once('data', resolve)), exited]);
+    if (warmUp) {
+      const pong = nextLine();
+      child.stdin.write('{"jsonrpc":"2.0","id":"warm-up","method":"ping"}\n');
+      await pong;
+    }
     await sleep(waitMs);
-    const answered = new Promise((resolve, reject) => {
-      child.stdout.once('data', resolve);
-      child.once('exit', () => reject(new Error('the echo server exited before answering initialize')));
-    });
+    const answered = nextLine();
     const t0 = performance.now();
     child.stdin.write(`${INITIALIZE}\n`);
     await answered;
@@ -54,6 +61,8 @@ export async function measurePrewarm(opts) {
   const delta = [];
   /** @type {number[]} */
   const childInit = [];
+  /** @type {number[]} */
+  const childInitWarm = [];
   let serverNs = 0;
   /** @type {number[]} */
   let orphans = [];
@@ -83,7 +92,10 @@ export async function measurePrewarm(opts) {
       await sleep(opts.intervalMs);
     }
     await open.close();
-    for (let i = 0; i < Math.min(5, opts.sessions); i++) childInit.push(await stdioPrewarmedInitialize(opts.root, opts.intervalMs));
+    for (let i = 0; i < Math.min(5, opts.sessions); i++) {
+      childInit.push(await stdioPrewarmedInitialize(opts.root, opts.intervalMs, false));
+      childInitWarm.push(await stdioPrewarmedInitialize(opts.root, opts.intervalMs, true));
+    }
   } finally {
     await client.close();
     orphans = (await server.stop()).orphans;
@@ -98,6 +110,8 @@ export async function measurePrewarm(opts) {
     overPingMs: median(delta),
     /** The echo server's own first `initialize` after waiting, over stdio (no proxy). */
     childInitialize: summarize(childInit),
+    /** The same after one warm-up ping, as the pool sends: what is left of the child's share. */
+    childInitializeWarm: summarize(childInitWarm),
     /** The proxy's main-thread CPU per creation (initialize + initialized), the session's DELETE excluded. */
     serverCpuMsPerSession: serverNs / opts.sessions / 1e6,
     readyMsSamples: ready,

@@ -150,6 +150,7 @@ function prewarmSection(pw) {
       ['session creation (initialize + initialized)', f(pw.ready.p50, 2), f(pw.ready.p95, 2), f(pw.ready.max, 2)],
       ['ping on an open session (median of 5)', f(pw.ping.p50, 2), f(pw.ping.p95, 2), f(pw.ping.max, 2)],
       [`the child's own first initialize, spawned and left waiting, over stdio (n=${pw.childInitialize.n})`, f(pw.childInitialize.p50, 2), f(pw.childInitialize.p95, 2), f(pw.childInitialize.max, 2)],
+      ...(pw.childInitializeWarm ? [[`the same after one warm-up ping, as the pool sends (n=${pw.childInitializeWarm.n})`, f(pw.childInitializeWarm.p50, 2), f(pw.childInitializeWarm.p95, 2), f(pw.childInitializeWarm.max, 2)]] : []),
     ]),
     '',
     `Median of paired differences: +${f(pw.overPingMs, 2)} ms; proxy main-thread CPU per creation ${f(pw.serverCpuMsPerSession, 2)} ms (/proc/<pid>/schedstat).`,

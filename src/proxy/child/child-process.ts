@@ -1,5 +1,6 @@
 import { ProxyError } from '../../shared/errors.js';
-import { isMessage, type JsonRpcMessage } from '../../shared/jsonrpc.js';
+import { randomUUID } from 'node:crypto';
+import { isMessage, isResponse, type JsonRpcMessage } from '../../shared/jsonrpc.js';
 import { LineFramer } from '../../shared/line-framer.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Link } from '../../relay/link.js';
@@ -63,6 +64,8 @@ export class ChildProcess implements Link<ChildExit> {
   #proc: SpawnedChild | undefined;
   #alive = true;
   #stderrTail: string[] = [];
+  /** The warm-up ping in flight (`warmUp`): its answer is the proxy's own and reaches no session. */
+  #warmUp: { id: string; answered: () => void } | undefined;
   readonly #opts: ChildOptions;
   #log: Logger;
 
@@ -141,6 +144,34 @@ export class ChildProcess implements Link<ChildExit> {
     return true;
   }
 
+  /**
+   * Sends the one request the lifecycle allows before `initialize`, a `ping`, and resolves true once the
+   * server answered it (a result or an error), false after `timeoutMs` or when the child is gone. A
+   * node server's first request runs cold code (its transport, framing and schema paths); the ping pays
+   * that while the child waits in the pool, not inside a client's `initialize`. The answer is consumed
+   * here even when it arrives after the child joined a session (its id is the proxy's own, random).
+   */
+  warmUp(timeoutMs: number): Promise<boolean> {
+    if (this.#warmUp !== undefined) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const id = `mcp-proxy-warm-up-${randomUUID()}`;
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+      this.#warmUp = {
+        id,
+        answered: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      void this.exited.then(() => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+      if (!this.send({ jsonrpc: '2.0', id, method: 'ping' })) resolve(false);
+    });
+  }
+
   /** The Link's close: ends the child's process tree (see `stop`). */
   close(): Promise<ChildExit> {
     return this.stop();
@@ -171,6 +202,11 @@ export class ChildProcess implements Link<ChildExit> {
       return;
     }
     if (!Array.isArray(parsed)) {
+      if (this.#warmUp !== undefined && isResponse(parsed) && parsed.id === this.#warmUp.id) {
+        this.#warmUp.answered();
+        this.#warmUp = undefined;
+        return;
+      }
       if (isMessage(parsed)) this.onmessage?.(parsed, line);
       else this.#log.warn('non-JSON-RPC value on child stdout dropped', { line: line.slice(0, 200) });
       return;

@@ -22,14 +22,21 @@ export interface PrewarmPoolOptions {
  */
 export const REFILL_DELAY_MS = 250;
 
+/** How long a waiting child has to answer its warm-up ping; one that has not is still taken, after the warm ones. */
+export const WARM_UP_TIMEOUT_MS = 10_000;
+
 /**
  * Children spawned ahead of sessions, not yet initialized, so a new session skips the server's start-up
- * time. A child is taken by exactly one session and never returns; the pool refills in the background,
- * only while capacity is left, and gives children back first when the limit is near.
+ * time. Each is sent one warm-up `ping` (the one request allowed before `initialize`), so the server's
+ * first-request code is compiled before a client waits on it; children that answered are taken first.
+ * A child is taken by exactly one session and never returns; the pool refills in the background, only
+ * while capacity is left, and gives children back first when the limit is near.
  */
 export class PrewarmPool {
   readonly #opts: PrewarmPoolOptions;
   readonly #waiting = new Set<ChildProcess>();
+  /** Waiting children that answered their warm-up ping. */
+  readonly #warm = new WeakSet<ChildProcess>();
   #closed = false;
   #refillTimer: NodeJS.Timeout | undefined;
   /** A refill's spawns, due shortly (REFILL_DELAY_MS). */
@@ -45,14 +52,28 @@ export class PrewarmPool {
     return this.#waiting.size;
   }
 
+  /** Waiting children that answered their warm-up ping. */
+  get warmed(): number {
+    let n = 0;
+    for (const child of this.#waiting) if (this.#warm.has(child)) n += 1;
+    return n;
+  }
+
   /** A waiting, live child for a new session, or undefined. Refills behind it. */
   take(): ChildProcess | undefined {
+    const child = this.#pick((c) => this.#warm.has(c)) ?? this.#pick(() => true);
+    if (!child) return undefined;
+    this.#waiting.delete(child);
+    this.#failures = 0;
+    queueMicrotask(() => this.refill());
+    return child;
+  }
+
+  /** The first live waiting child that `wanted` accepts; dead ones met on the way leave the pool. */
+  #pick(wanted: (child: ChildProcess) => boolean): ChildProcess | undefined {
     for (const child of this.#waiting) {
-      this.#waiting.delete(child);
-      if (!child.alive) continue;
-      this.#failures = 0;
-      queueMicrotask(() => this.refill());
-      return child;
+      if (!child.alive) this.#waiting.delete(child);
+      else if (wanted(child)) return child;
     }
     return undefined;
   }
@@ -93,6 +114,10 @@ export class PrewarmPool {
   #spawn(): void {
     const child = new ChildProcess({ ...this.#opts.child, logger: this.#opts.logger.child({ prewarmed: true }) });
     this.#waiting.add(child);
+    void child.warmUp(WARM_UP_TIMEOUT_MS).then((answered) => {
+      if (answered) this.#warm.add(child);
+      else if (child.alive && this.#waiting.has(child)) this.#opts.logger.debug('a prewarmed MCP server did not answer its warm-up ping', { timeoutMs: WARM_UP_TIMEOUT_MS });
+    });
     void child.exited.then((exit) => {
       if (!this.#waiting.delete(child) || this.#closed) return; // taken, released or closing
       this.#failures += 1;

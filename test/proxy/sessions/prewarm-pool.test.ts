@@ -56,3 +56,32 @@ describe('PrewarmPool refills', () => {
     expect(await waitFor(() => pids.every((pid) => !alive(pid)), 10_000)).toBe(true);
   }, 30_000);
 });
+
+describe('PrewarmPool warm-up', () => {
+  it('pings each waiting child, and takes the children that answered before one that has not', async () => {
+    let spawns = 0;
+    const spawn: SpawnChild = (command, args, opts) => {
+      spawns += 1;
+      // The first child answers its ping only after 4 s; the second at once.
+      return execaSpawn(command, spawns === 1 ? [...args, '--ping-delay', '4000'] : args, opts);
+    };
+    const pool = new PrewarmPool({
+      size: 2,
+      refillDelayMs: 60_000,
+      capacityLeft: () => 10,
+      logger: silentLogger,
+      child: { command: process.execPath, args: [FIXTURE], env: {}, passEnv: true, baseEnv: process.env, shell: false, maxLineBytes: 1 << 20, killGraceMs: 2_000, spawn },
+    });
+    pools.push(pool);
+    expect(await waitFor(() => pool.warmed === 1, 10_000)).toBe(true);
+    const first = pool.take();
+    taken.push(first!);
+    expect(pool.warmed).toBe(0);
+    expect(pool.size).toBe(1);
+    const second = pool.take(); // none warm: the slow one still serves
+    taken.push(second!);
+    expect(second).toBeDefined();
+    expect(second!.pid).not.toBe(first!.pid);
+    expect(pool.size).toBe(0);
+  }, 30_000);
+});
