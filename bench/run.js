@@ -16,7 +16,7 @@ import { profileServer, renderProfile } from './lib/profile-run.js';
 import { evaluateTargets, renderMarkdown } from './lib/report.js';
 import { measureTargets, restingMemory, settingName } from './lib/scenario.js';
 import { connectInspector } from './lib/inspector.js';
-import { killStartedServers, startProxy, startSdkFloor } from './lib/servers.js';
+import { killStartedServers, startProxy, startRelayFloor, startSdkFloor } from './lib/servers.js';
 import { measureForwarding } from './lib/forwarding.js';
 import { measurePrewarm } from './lib/prewarm.js';
 
@@ -33,8 +33,8 @@ if (proxyRoot === 'undefined/') throw new Error('--proxy-root needs a directory'
 
 const SETTINGS = [{ sessions: 1, inflight: 1 }, { sessions: 10, inflight: 4 }, { sessions: 50, inflight: 1 }];
 const PLAN = quick
-  ? { warmupMs: 500, windowMs: 1000, rounds: 2, maxRequests: 1_000_000, idleSessions: 50, settleMs: 300, memoryEvery: 10 }
-  : { warmupMs: 1000, windowMs: 2500, rounds: 2, maxRequests: 1_000_000, idleSessions: 50, settleMs: 1000, memoryEvery: 10 };
+  ? { warmupMs: 500, firstWarmupMs: 3000, windowMs: 1000, rounds: 2, maxRequests: 1_000_000, idleSessions: 50, settleMs: 300, memoryEvery: 10 }
+  : { warmupMs: 1000, firstWarmupMs: 6000, windowMs: 2500, rounds: 2, maxRequests: 1_000_000, idleSessions: 50, settleMs: 1000, memoryEvery: 10 };
 const CONNECTIONS = 64;
 const FORWARDING = quick ? { perRound: 500, rounds: 2 } : { perRound: 2000, rounds: 4 };
 const PREWARM = quick ? { sessions: 5, intervalMs: 1000 } : { sessions: 12, intervalMs: 1000 };
@@ -76,6 +76,8 @@ async function measureAll() {
     servers.push(floor);
     const proxy = await startProxy({ root, proxyRoot });
     servers.push(proxy);
+    const relay = await startRelayFloor({ root });
+    servers.push(relay);
     /**
      * @param {string} key
      * @param {string} name
@@ -106,7 +108,8 @@ async function measureAll() {
       open: () => openStdioSession(process.execPath, [echoServer]),
       cpuRoots: (sessions) => sessions.map((s) => /** @type {any} */ (s).pid),
     };
-    results = await measureTargets([stdio, httpTarget('sdkFloor', 'SDK floor', floor, false), httpTarget('proxy', 'mcp-proxy', proxy, true)], SETTINGS, PLAN, log);
+    const targets = [stdio, httpTarget('sdkFloor', 'SDK floor', floor, false), httpTarget('proxy', 'mcp-proxy', proxy, true), httpTarget('relayFloor', 'relay floor', relay, true)];
+    results = await measureTargets(targets, SETTINGS, PLAN, log);
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     for (const server of servers) orphans.push(...(await server.stop()).orphans);
@@ -139,7 +142,7 @@ async function main() {
     config: {
       settings: SETTINGS.map(settingName),
       plan: PLAN,
-      window: `${PLAN.rounds} rounds of warm-up ${PLAN.warmupMs / 1000} s + ${PLAN.windowMs / 1000} s measured, per setting and system, order alternating`,
+      window: `${PLAN.rounds} rounds of warm-up (${PLAN.firstWarmupMs / 1000} s in a setting's first round, then ${PLAN.warmupMs / 1000} s) + ${PLAN.windowMs / 1000} s measured, per setting and system, order alternating`,
       connections: CONNECTIONS,
       forwarding: FORWARDING,
       prewarm: PREWARM,

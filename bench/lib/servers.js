@@ -185,3 +185,18 @@ export function startSdkFloor(opts) {
     }
   }, opts.root);
 }
+
+/**
+ * The relay floor (bench/relay-floor-server.mjs): the least a node:http relay to stdio children does; URL
+ * from its first stdout line.
+ * @param {{ root: string }} opts
+ */
+export function startRelayFloor(opts) {
+  return startNodeServer([`${opts.root}bench/relay-floor-server.mjs`, '0'], 'stdout', (line) => {
+    try {
+      return JSON.parse(line).url;
+    } catch {
+      return undefined;
+    }
+  }, opts.root);
+}
