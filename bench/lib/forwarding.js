@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createHttpClient, openHttpSession, HttpSession } from './mcp-http.js';
 import { cpuSecondsBetween, cpuSnapshot } from './proc-tree.js';
-import { startProxy } from './servers.js';
+import { startForwardFloor, startProxy } from './servers.js';
 import { summarize } from './stats.js';
 
 /** @returns {Promise<number>} */
@@ -63,13 +63,17 @@ export async function measureForwarding(opts) {
   try {
     servers.push(...(await Promise.all([startProxy({ ...opts, args }), startProxy({ ...opts, args })])));
     const [owner, other] = servers;
+    // The reference: the least HTTP forwarder on node, in front of the owner.
+    const floor = await startForwardFloor({ root: opts.root, upstream: owner.url });
+    servers.push(floor);
     const toOwner = createHttpClient(owner.url, 1);
     const toOther = createHttpClient(other.url, 1);
+    const toFloor = createHttpClient(floor.url, 1);
     const { session } = await openHttpSession(toOwner);
-    const paths = /** @type {const} */ ([['direct', session], ['forwarded', new HttpSession(toOther, session.id)]]);
-    const roots = [owner.pid, other.pid, redis.pid];
+    const paths = /** @type {const} */ ([['direct', session], ['forwarded', new HttpSession(toOther, session.id)], ['floor', new HttpSession(toFloor, session.id)]]);
+    const roots = [owner.pid, other.pid, redis.pid, floor.pid];
     /** @type {Record<string, { lat: number[], cpu: number, parts: number[] }>} */
-    const acc = { direct: { lat: [], cpu: 0, parts: [0, 0, 0] }, forwarded: { lat: [], cpu: 0, parts: [0, 0, 0] } };
+    const acc = { direct: { lat: [], cpu: 0, parts: [0, 0, 0, 0] }, forwarded: { lat: [], cpu: 0, parts: [0, 0, 0, 0] }, floor: { lat: [], cpu: 0, parts: [0, 0, 0, 0] } };
     for (const [, s] of paths) for (let i = 0; i < 300; i++) await s.callEcho('warm');
     for (let round = 0; round < opts.rounds; round++) {
       for (const [name, s] of round % 2 === 0 ? paths : [...paths].reverse()) {
@@ -88,19 +92,24 @@ export async function measureForwarding(opts) {
       }
     }
     await session.close();
-    await Promise.all([toOwner.close(), toOther.close()]);
+    await Promise.all([toOwner.close(), toOther.close(), toFloor.close()]);
     const n = opts.perRound * opts.rounds;
     const row = (/** @type {string} */ name) => ({
       requests: n,
       latencyMs: summarize(acc[name].lat),
       cpuUsPerReq: (acc[name].cpu / n) * 1e6,
-      /** Owner tree (proxy + child), the other instance's tree, redis-server. */
+      /** Owner tree (proxy + child), the other instance's tree, redis-server, the forwarding floor. */
       partsUsPerReq: acc[name].parts.map((c) => (c / n) * 1e6),
     });
     const direct = row('direct');
     const forwarded = row('forwarded');
-    result = { direct, forwarded, cpuRatio: forwarded.cpuUsPerReq / direct.cpuUsPerReq, addedP50Ms: forwarded.latencyMs.p50 - direct.latencyMs.p50 };
-    opts.log(`forwarding: ${result.cpuRatio.toFixed(2)}× the CPU, +${result.addedP50Ms.toFixed(3)} ms at p50`);
+    const floorRow = row('floor');
+    result = {
+      direct, forwarded, floor: floorRow,
+      cpuRatio: forwarded.cpuUsPerReq / direct.cpuUsPerReq, addedP50Ms: forwarded.latencyMs.p50 - direct.latencyMs.p50,
+      floorCpuRatio: floorRow.cpuUsPerReq / direct.cpuUsPerReq, floorAddedP50Ms: floorRow.latencyMs.p50 - direct.latencyMs.p50,
+    };
+    opts.log(`forwarding: ${result.cpuRatio.toFixed(2)}× the CPU, +${result.addedP50Ms.toFixed(3)} ms at p50 (forwarding floor ${result.floorCpuRatio.toFixed(2)}×)`);
   } finally {
     orphans = (await Promise.all(servers.map((s) => s.stop()))).flatMap((r) => r.orphans);
     redis.stop();

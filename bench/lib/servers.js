@@ -200,3 +200,18 @@ export function startRelayFloor(opts) {
     }
   }, opts.root);
 }
+
+/**
+ * The forwarding floor (bench/forward-floor-server.mjs): the least HTTP forwarder on node, in front of
+ * `upstream`; URL from its first stdout line.
+ * @param {{ root: string, upstream: string }} opts
+ */
+export function startForwardFloor(opts) {
+  return startNodeServer([`${opts.root}bench/forward-floor-server.mjs`, '0', opts.upstream], 'stdout', (line) => {
+    try {
+      return JSON.parse(line).url;
+    } catch {
+      return undefined;
+    }
+  }, opts.root);
+}

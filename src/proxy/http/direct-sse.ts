@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import type { ServerResponse } from 'node:http';
 import { isResponse, type JsonRpcId, type JsonRpcMessage } from '../../shared/jsonrpc.js';
@@ -193,11 +192,7 @@ export class DirectStreams {
     // A request id reused while its stream is open: the new stream takes the id (as in the SDK
     // transport); the old one could never receive another message, so it is ended rather than left hanging.
     this.#byId.get(id)?.end();
-    let events: StreamEvents | undefined;
-    if (this.#store) {
-      events = { store: this.#store, streamId: randomUUID() };
-      this.#store.openDirect(events.streamId, id);
-    }
+    const events: StreamEvents | undefined = this.#store ? { store: this.#store, streamId: this.#store.openDirect(id) } : undefined;
     this.#add(id, new DirectSseStream(res, headers, events, prime, this.#keepAliveTicks));
   }
 
@@ -212,7 +207,8 @@ export class DirectStreams {
     const events = store.after(streamId, seq);
     const stream = new DirectSseStream(res, headers, { store, streamId }, false, this.#keepAliveTicks);
     const last = events[events.length - 1];
-    const frames = events.map((e) => sseEvent(e.message, e.id)).join('');
+    // A stored event's data is what was written (sseData: no CR, no LF), so it is replayed as it is.
+    const frames = events.map((e) => eventOf(e.data, e.id)).join('');
     if (last && isResponse(last.message)) {
       stream.replay(frames);
       stream.end();

@@ -24,10 +24,16 @@ export interface SessionEventStoreOptions {
   now: () => number;
 }
 
+/**
+ * One kept event, also its slot in the session-wide order (dropping the oldest first). The message is
+ * kept as its JSON text only: one flat string per event instead of the parsed message's object tree
+ * (events are written far more often than replayed; a replay parses).
+ */
 interface StoredEvent {
+  stream: Stream;
   seq: number;
   /** Undefined for the priming event (an id and no message). */
-  message: JsonRpcMessage | undefined;
+  data: string | undefined;
   bytes: number;
 }
 
@@ -38,22 +44,20 @@ interface Stream {
   events: StoredEvent[];
   /** The request a direct POST stream answers (undefined for SDK streams). */
   directRequest: JsonRpcId | undefined;
-  answered: boolean;
+  /** When its response was stored (undefined before). */
+  answeredAt: number | undefined;
   forgotten: boolean;
-}
-
-/** One entry of the session-wide order of events, for dropping the oldest first. */
-interface Slot {
-  stream: Stream;
-  seq: number;
 }
 
 export class SessionEventStore implements EventStore {
   readonly #streams = new Map<string, Stream>();
-  readonly #completed: Array<{ streamId: string; at: number }> = [];
+  /** Answered streams, oldest answer first. */
+  readonly #completed: Stream[] = [];
   readonly #opts: Required<SessionEventStoreOptions>;
-  /** Every kept event in the order stored (and slots of forgotten streams, skipped when reached). */
-  #order: Slot[] = [];
+  /** Every kept event in the order stored (and events of forgotten streams, skipped when reached). */
+  #order: StoredEvent[] = [];
+  /** Direct streams opened so far (their ids: `d<n>`, apart from the SDK transport's UUIDs). */
+  #directStreams = 0;
   #head = 0;
   #stale = 0;
   #events = 0;
@@ -73,10 +77,14 @@ export class SessionEventStore implements EventStore {
     return this.#bytes;
   }
 
-  /** Registers a direct POST stream for `requestId` (so a resumption of it is served directly). */
-  openDirect(streamId: string, requestId: JsonRpcId): void {
-    this.#forget(streamId);
+  /**
+   * Registers a new direct POST stream for `requestId` (so a resumption of it is served directly) and
+   * returns its id. Ids need only be unique within the session (a resumption names its session too).
+   */
+  openDirect(requestId: JsonRpcId): string {
+    const streamId = `d${++this.#directStreams}`;
     this.#streams.set(streamId, newStream(streamId, requestId));
+    return streamId;
   }
 
   /**
@@ -90,16 +98,22 @@ export class SessionEventStore implements EventStore {
       this.#streams.set(streamId, stream);
     }
     const seq = ++stream.seq;
-    const bytes = message === undefined ? 0 : Buffer.byteLength(json ?? JSON.stringify(message), 'utf8');
-    stream.events.push({ seq, message, bytes });
-    this.#order.push({ stream, seq });
+    const data = message === undefined ? undefined : (json ?? JSON.stringify(message));
+    const bytes = data === undefined ? 0 : Buffer.byteLength(data, 'utf8');
+    const event: StoredEvent = { stream, seq, data, bytes };
+    stream.events.push(event);
+    this.#order.push(event);
     this.#events += 1;
     this.#bytes += bytes;
-    if (message !== undefined && isResponse(message) && !stream.answered) {
-      stream.answered = true;
-      this.#completed.push({ streamId, at: this.#opts.now() });
+    const answers = message !== undefined && stream.answeredAt === undefined && isResponse(message);
+    if (answers || this.#completed.length > 0) {
+      const now = this.#opts.now();
+      if (answers) {
+        stream.answeredAt = now;
+        this.#completed.push(stream);
+      }
+      this.#expire(now);
     }
-    this.#expire();
     this.#evict();
     return `${streamId}_${seq}`;
   }
@@ -120,11 +134,16 @@ export class SessionEventStore implements EventStore {
     return { streamId, seq, directRequest: stream.directRequest };
   }
 
-  /** The messages of a stream after event `seq`, with their ids (the priming event is not replayed). */
-  after(streamId: string, seq: number): Array<{ id: string; message: JsonRpcMessage }> {
+  /**
+   * The messages of a stream after event `seq`, with their ids and JSON text (the priming event is not
+   * replayed).
+   */
+  after(streamId: string, seq: number): Array<{ id: string; message: JsonRpcMessage; data: string }> {
     const stream = this.#streams.get(streamId);
-    const out: Array<{ id: string; message: JsonRpcMessage }> = [];
-    for (const event of stream?.events ?? []) if (event.seq > seq && event.message !== undefined) out.push({ id: `${streamId}_${event.seq}`, message: event.message });
+    const out: Array<{ id: string; message: JsonRpcMessage; data: string }> = [];
+    for (const event of stream?.events ?? []) {
+      if (event.seq > seq && event.data !== undefined) out.push({ id: `${streamId}_${event.seq}`, message: JSON.parse(event.data) as JsonRpcMessage, data: event.data });
+    }
     return out;
   }
 
@@ -144,11 +163,12 @@ export class SessionEventStore implements EventStore {
     return at.streamId;
   }
 
-  #expire(): void {
-    const { retentionMs, maxCompletedStreams, now } = this.#opts;
-    const oldest = now() - retentionMs;
-    while (this.#completed.length > 0 && (this.#completed.length > maxCompletedStreams || this.#completed[0]!.at < oldest)) {
-      this.#forget(this.#completed.shift()!.streamId);
+  /** Forgets answered streams beyond the count kept and those answered over `retentionMs` before `now`. */
+  #expire(now: number): void {
+    const { retentionMs, maxCompletedStreams } = this.#opts;
+    const oldest = now - retentionMs;
+    while (this.#completed.length > 0 && (this.#completed.length > maxCompletedStreams || this.#completed[0]!.answeredAt! < oldest)) {
+      this.#forget(this.#completed.shift()!);
     }
   }
 
@@ -168,11 +188,10 @@ export class SessionEventStore implements EventStore {
     this.#compact();
   }
 
-  /** Forgets a whole stream (answered long enough ago, or replaced): its events leave the counts. */
-  #forget(streamId: string): void {
-    const stream = this.#streams.get(streamId);
-    if (!stream) return;
-    this.#streams.delete(streamId);
+  /** Forgets a whole stream (answered long enough ago): its events leave the counts. */
+  #forget(stream: Stream): void {
+    if (stream.forgotten) return;
+    if (this.#streams.get(stream.id) === stream) this.#streams.delete(stream.id);
     stream.forgotten = true;
     for (const event of stream.events) this.#bytes -= event.bytes;
     this.#events -= stream.events.length;
@@ -195,5 +214,5 @@ export class SessionEventStore implements EventStore {
 }
 
 function newStream(id: string, directRequest: JsonRpcId | undefined): Stream {
-  return { id, seq: 0, events: [], directRequest, answered: false, forgotten: false };
+  return { id, seq: 0, events: [], directRequest, answeredAt: undefined, forgotten: false };
 }

@@ -71,13 +71,13 @@ function exchange(url: string, method: string, body: string | undefined, headers
 }
 
 /**
- * SSE event ids are `<stream id>_<n>` with a random stream id (a UUID) on both paths: each distinct
- * stream id becomes `<stream-k>` in order of appearance, so the numbering and the grouping of events
- * into streams are still compared.
+ * SSE event ids are `<stream id>_<n>`, the stream id a UUID on the SDK path and `d<k>` (unique within the
+ * session) on the direct one: each distinct stream id becomes `<stream-k>` in order of appearance, so the
+ * numbering and the grouping of events into streams are still compared.
  */
 function maskEventIds(body: string): string {
   const seen = new Map<string, string>();
-  return body.replace(/^id: ([0-9a-f-]{36})_(\d+)$/gm, (_all, stream: string, n: string) => {
+  return body.replace(/^id: ([0-9a-f-]{36}|d\d+)_(\d+)$/gm, (_all, stream: string, n: string) => {
     if (!seen.has(stream)) seen.set(stream, `<stream-${seen.size + 1}>`);
     return `id: ${seen.get(stream)!}_${n}`;
   });

@@ -25,9 +25,12 @@ describe('SessionEventStore (resumable SSE streams of one session)', () => {
 
   it('knows which request a direct stream answers', () => {
     const store = new SessionEventStore({ maxEvents: 100, maxBytes: 1_000_000, now: () => 0 });
-    store.openDirect('d1', 'req-7');
-    store.append('d1', undefined);
-    expect(store.streamOf('d1_1')).toEqual({ streamId: 'd1', seq: 1, directRequest: 'req-7' });
+    const first = store.openDirect('req-7');
+    const second = store.openDirect('req-8');
+    expect(second).not.toBe(first); // unique within the session
+    store.append(first, undefined);
+    expect(store.streamOf(`${first}_1`)).toEqual({ streamId: first, seq: 1, directRequest: 'req-7' });
+    expect(store.streamOf(`${second}_1`)).toBeUndefined();
     store.append('sdk', note(1));
     expect(store.streamOf('sdk_1')?.directRequest).toBeUndefined();
   });
