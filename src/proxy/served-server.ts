@@ -211,7 +211,7 @@ export class ServedServer {
     if (!session) throw refusal('SESSION_NOT_FOUND', { id: echoId(body) });
     cluster?.sessionActive(sessionId);
     if (Array.isArray(body) && !session.allowsBatches) throw refusal('BATCH_NOT_ALLOWED', { detail: session.protocolVersion });
-    return session.handle(req, res, body, cors, direct);
+    return session.handle(req, res, body, cors, direct, r.raw);
   }
 
   async #start(r: McpRequest): Promise<void> {

@@ -7,7 +7,7 @@ import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePo
 import { answerRefusal, ProxyRefusal, refusal } from './http/refusals.js';
 import { createHash } from 'node:crypto';
 import type { ProxyOptions } from './proxy-options.js';
-import { authenticateCaller } from './auth/caller-auth.js';
+import { ANONYMOUS, authenticateCaller } from './auth/caller-auth.js';
 import type { CallerIdentity } from './identity/caller-identity.js';
 import type { Capacity } from './capacity.js';
 import type { Session } from './sessions/session.js';
@@ -127,7 +127,8 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     const method = req.method ?? 'GET';
     if (stopping) throw refusal('SHUTTING_DOWN');
     if (opts.cluster && !cluster) throw refusal('CLUSTER_STARTING');
-    const caller = await authenticateCaller(opts.auth, req, res, cors);
+    // Without auth there is nothing to wait for: one await less on every request.
+    const caller = opts.auth ? await authenticateCaller(opts.auth, req, res, cors) : ANONYMOUS;
     if (!caller) return;
     const { principal, claims } = caller;
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') throw refusal('METHOD_NOT_ALLOWED');

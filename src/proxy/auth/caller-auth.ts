@@ -8,7 +8,8 @@ export interface Caller {
   claims: ForwardedClaims | undefined;
 }
 
-const ANONYMOUS: Caller = Object.freeze({ principal: undefined, claims: undefined });
+/** The caller of a proxy without auth. */
+export const ANONYMOUS: Caller = Object.freeze({ principal: undefined, claims: undefined });
 
 /**
  * Authenticates one request at an edge (Streamable HTTP and legacy SSE alike). Without an authenticator

@@ -136,9 +136,20 @@ export class ChildProcess implements Link<ChildExit> {
 
   /** Writes one message (a child has one stream: no route); returns false if the child is gone. */
   send(message: JsonRpcMessage): boolean {
+    return this.#write(`${JSON.stringify(message)}\n`);
+  }
+
+  /**
+   * Writes one message given with its JSON text (`json`, as a client sent it): the text as it is when it
+   * holds no line break (stdio framing: one message per line, none inside), else the message serialized.
+   */
+  sendLine(message: JsonRpcMessage, json: string): boolean {
+    return json.includes('\n') || json.includes('\r') ? this.send(message) : this.#write(`${json}\n`);
+  }
+
+  #write(line: string): boolean {
     const stdin = this.#proc?.stdin;
     if (!this.#alive || !stdin || stdin.destroyed) return false;
-    const line = `${JSON.stringify(message)}\n`;
     stdin.write(line);
     this.#opts.onTraffic?.('to_child', Buffer.byteLength(line));
     return true;

@@ -44,6 +44,11 @@ export class ChildPeer implements SessionPeer {
     return this.#child.send(message);
   }
 
+  sendLine(message: JsonRpcMessage, line: string): boolean {
+    if (this.#adapter || (isRequest(message) && message.method === 'initialize')) return this.send(message);
+    return this.#child.sendLine(message, line);
+  }
+
   fail(code: number, message: string): void {
     this.#adapter?.fail(code, message);
   }

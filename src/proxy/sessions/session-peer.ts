@@ -12,6 +12,12 @@ import type { ChildExit } from '../child/child-process.js';
 export interface SessionPeer extends Link<never> {
   /** `line`: the child's stdout line the message was parsed from, when it passes unchanged (perf: written as it is). */
   onmessage?: (message: JsonRpcMessage, line?: string) => void;
+  /**
+   * Sends a client message with `line`, its JSON text exactly as the client sent it: a peer that writes
+   * the message unchanged to its child may write that text instead of serializing the message again.
+   * Optional: without it (or for a peer that rewrites messages, such as a shared child's ids) `send`.
+   */
+  sendLine?(message: JsonRpcMessage, line: string): boolean;
   /** The child's process id (a shared child: the same for every session of the principal). */
   readonly pid: number | undefined;
   /** Resolves when the child ended, whoever ended it (a session that closed first ignores it). */

@@ -128,9 +128,9 @@ export class Session {
    * transport would accept as it stands (direct-post.ts): once the transport went through its
    * initialize (it then has a session id), the session answers such a POST itself.
    */
-  async handle(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, extraHeaders: Record<string, string>, direct?: DirectPost): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, parsedBody: unknown, extraHeaders: Record<string, string>, direct?: DirectPost, rawBody?: string): Promise<void> {
     this.lastActivity = this.#cfg.now();
-    if (direct && this.#transport.sessionId !== undefined && !this.#closed) return this.#handleDirect(direct, req, res, extraHeaders);
+    if (direct && this.#transport.sessionId !== undefined && !this.#closed) return this.#handleDirect(direct, req, res, extraHeaders, rawBody);
     if (req.method === 'GET' && this.#resumeDirect(req, res, extraHeaders)) return;
     const response = await this.#transport.handleRequest(toBodylessRequest(req), parsedBody === undefined ? undefined : { parsedBody });
     if (req.method === 'GET' && response.status === 200) {
@@ -145,9 +145,9 @@ export class Session {
   }
 
   /** A POST served without the SDK transport: 202 for a notification, else the request's own SSE stream. */
-  #handleDirect(direct: DirectPost, req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>): void {
+  #handleDirect(direct: DirectPost, req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>, rawBody: string | undefined): void {
     if (direct.kind === 'notification') {
-      this.#deliver(direct.message);
+      this.#deliver(direct.message, rawBody);
       res.writeHead(202, extraHeaders);
       res.end();
       return;
@@ -155,7 +155,7 @@ export class Session {
     const headers = hasKeys(extraHeaders) ? sseHeaders(this.id, extraHeaders) : this.#plainSseHeaders;
     const version = req.headers['mcp-protocol-version'];
     this.#direct.open(direct.message.id, res, headers, sendsPrimingEvent(typeof version === 'string' ? version : undefined, TRANSPORT_PROTOCOL_VERSIONS));
-    this.#deliver(direct.message);
+    this.#deliver(direct.message, rawBody);
   }
 
   /**
@@ -193,12 +193,16 @@ export class Session {
     return this.#closing;
   }
 
-  /** A message from the client, whichever way it came (SDK transport or direct POST). */
-  #deliver(message: JsonRpcMessage): void {
+  /**
+   * A message from the client, whichever way it came (SDK transport or direct POST). `json`: its text as
+   * the client sent it (a direct POST's body), which the peer may write as it is.
+   */
+  #deliver(message: JsonRpcMessage, json?: string): void {
     this.#track(message);
     const hidden = this.#tools?.fromClient(message);
     if (hidden) return queueMicrotask(() => this.#toClient(hidden));
-    if (!this.#peer.send(message) && isRequest(message)) {
+    const sent = json !== undefined && this.#peer.sendLine ? this.#peer.sendLine(message, json) : this.#peer.send(message);
+    if (!sent && isRequest(message)) {
       this.#inflight.delete(message.id);
       this.#send(errorResponse(message.id, INTERNAL_ERROR, 'MCP server process is not running'));
     }

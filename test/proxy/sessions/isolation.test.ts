@@ -287,7 +287,7 @@ describe('--isolation principal only', () => {
     const pid = await pidOf(a.client);
     expect(await pidOf(b.client)).toBe(pid);
     const caps = JSON.parse(textOf(await b.client.callTool({ name: 'client_caps', arguments: {} }))) as { capabilities: unknown; initializeCalls: number };
-    expect(caps).toEqual({ capabilities: SHARED_CLIENT_CAPABILITIES, initializeCalls: 1 });
+    expect(caps).toEqual({ capabilities: SHARED_CLIENT_CAPABILITIES, initializeCalls: 1, beforeInitialize: [] });
     expect(b.client.getServerVersion()?.name).toBe('legacy-fixture');
     await a.transport.terminateSession();
     expect(alive(pid)).toBe(true);
