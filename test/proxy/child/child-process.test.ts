@@ -87,4 +87,18 @@ describe('the child spawn seam', () => {
     expect(exit.signal === 'SIGTERM' || exit.code !== null).toBe(true);
     expect(child.alive).toBe(false);
   });
+
+  it('sendLine writes the given JSON text as it is, and serializes the message when the text holds a line break', { timeout: 20_000 }, async () => {
+    const child = new ChildProcess(options(execaSpawn));
+    // The text differs from the message on purpose, to see which one was written.
+    let answer = nextMessage(child);
+    expect(child.sendLine({ jsonrpc: '2.0', id: 10, method: 'from-message' }, '{"jsonrpc":"2.0","id":10,"method":"from-text"}')).toBe(true);
+    expect(await answer).toMatchObject({ id: 10, result: { echoed: 'from-text' } });
+    // A pretty-printed body would be two lines on the pipe: the message goes instead, as one line.
+    answer = nextMessage(child);
+    child.sendLine({ jsonrpc: '2.0', id: 11, method: 'from-message' }, '{\n  "jsonrpc": "2.0",\r\n  "id": 11, "method": "from-text"\n}');
+    expect(await answer).toMatchObject({ id: 11, result: { echoed: 'from-message' } });
+    await child.stop();
+  });
 });
+

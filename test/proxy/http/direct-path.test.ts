@@ -117,6 +117,9 @@ const CASES: Array<[string, unknown, Record<string, string>?]> = [
   ['initialize in an initialized session (400)', { ...INIT, id: 11 }],
   ['an envelope claim (era classifier)', { jsonrpc: '2.0', id: 12, method: 'ping', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2025-11-25' } } }],
   ['a batch in a 2025-11-25 session (400)', [{ jsonrpc: '2.0', id: 13, method: 'ping' }]],
+  // Bodies as text: the direct path writes a body to the child as the client sent it, unless it holds a line break.
+  ['a pretty-printed body (line breaks inside the JSON)', '{\n  "jsonrpc": "2.0",\r\n  "id": 15,\n  "method": "tools/call", "params": {"name": "echo", "arguments": {"message": "a\\nb"}}\n}'],
+  ['a body with spacing and key order of its own', '{ "method" : "tools/call", "params": {"arguments":{"message":"x é"},"name":"echo"}, "id": 16, "jsonrpc": "2.0" }'],
 ];
 
 describe('direct path ≡ SDK transport path, byte for byte', () => {
