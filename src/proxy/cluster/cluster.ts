@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/logger.js';
 import type { MetricsSink } from '../telemetry/metrics-sink.js';
@@ -48,7 +48,7 @@ export interface ClusterDeps {
   metrics?: MetricsSink;
 }
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
 
 export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Promise<Cluster> {
   const log = deps.logger;

@@ -85,9 +85,9 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
           onResponseStart(_c, statusCode, answerHeaders) {
             started = true;
             res.writeHead(statusCode, relayedHeaders(answerHeaders));
-            // The headers leave with the first chunk when it is already there (one write, not two), or on their
-            // own a moment later (a GET stream may stay quiet for long).
-            setImmediate(() => {
+            // The headers leave with the first chunk when it came in the same read (one write, not two), or on
+            // their own once that read is handled (a GET stream may stay quiet for long).
+            queueMicrotask(() => {
               if (!res.headersSent && !res.destroyed) res.flushHeaders();
             });
             resolve('ok');
