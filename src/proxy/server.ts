@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isJsonRequest } from './http/json-content-type.js';
 import type { AddressInfo } from 'node:net';
-import { isJsonContentType } from '@modelcontextprotocol/server';
 import { ProxyError } from '../shared/errors.js';
 import { readBody } from './http/body-reader.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './http/edge-checks.js';
@@ -141,7 +141,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     let body: unknown;
     let raw: string | undefined;
     if (method === 'POST') {
-      if (!isJsonContentType(req.headers['content-type'] ?? null)) throw refusal('UNSUPPORTED_MEDIA_TYPE');
+      if (!isJsonRequest(req.headers['content-type'])) throw refusal('UNSUPPORTED_MEDIA_TYPE');
       const read = await readBody(req, opts.maxBodyBytes);
       if (read.kind === 'too-large') throw refusal('BODY_TOO_LARGE', { detail: opts.maxBodyBytes });
       if (read.kind === 'aborted') return;

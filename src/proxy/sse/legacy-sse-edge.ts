@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isJsonContentType } from '@modelcontextprotocol/server';
+import { isJsonRequest } from '../http/json-content-type.js';
 import { isMessage, type JsonRpcMessage } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
 import { readBody } from '../http/body-reader.js';
@@ -79,7 +79,7 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     if (sessionId === null || sessionId === '') throw refusal('SSE_SESSION_ID_REQUIRED');
     const session = opts.sessions.get(sessionId, principal);
     if (!session) throw refusal('SESSION_NOT_FOUND');
-    if (!isJsonContentType(req.headers['content-type'] ?? null)) throw refusal('UNSUPPORTED_MEDIA_TYPE');
+    if (!isJsonRequest(req.headers['content-type'])) throw refusal('UNSUPPORTED_MEDIA_TYPE');
     const read = await readBody(req, opts.maxBodyBytes);
     if (read.kind === 'too-large') throw refusal('BODY_TOO_LARGE', { detail: opts.maxBodyBytes });
     if (read.kind === 'aborted') return;
