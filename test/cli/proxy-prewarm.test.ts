@@ -26,10 +26,13 @@ describe('mcp-proxy --prewarm', () => {
     const a = await openSession(p.url);
     const pidA = Number(textOf((await call(p.url, a, 1, 'pid')).result));
     expect(waiting).toContain(pidA);
-    // The pool warmed it with the one request the lifecycle allows before initialize, whose answer the
-    // session never saw (its first answer was its own initialize's).
+    // The pool warmed it with the one request the lifecycle allows before initialize (up to three pings,
+    // fewer when the session took it sooner), whose answers the session never saw.
     const caps = JSON.parse(textOf((await call(p.url, a, 11, 'client_caps')).result)) as { initializeCalls: number; beforeInitialize: string[] };
-    expect(caps).toMatchObject({ initializeCalls: 1, beforeInitialize: ['ping'] });
+    expect(caps.initializeCalls).toBe(1);
+    expect(caps.beforeInitialize.length).toBeGreaterThanOrEqual(1);
+    expect(caps.beforeInitialize.length).toBeLessThanOrEqual(3);
+    expect(new Set(caps.beforeInitialize)).toEqual(new Set(['ping']));
     expect(await waitFor(async () => (await health()).prewarmed === 2, 10_000)).toBe(true); // 1 session + 2 waiting = 3
 
     const b = await openSession(p.url);
