@@ -146,8 +146,13 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     throw new UsageError(message);
   }
   const o: Record<string, unknown> = { ...program.opts() };
+  /** Options the user gave, by flag or variable (not left at their defaults). */
+  const given = new Set<string>();
   for (const s of PROXY_OPTIONS) {
-    if (program.getOptionValueSource(s.key) === 'cli') continue;
+    if (program.getOptionValueSource(s.key) === 'cli') {
+      given.add(s.key);
+      continue;
+    }
     const raw = env[s.env];
     if (raw === undefined) continue;
     if (raw.trim() === '') {
@@ -155,6 +160,7 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
       continue;
     }
     o[s.key] = fromEnvironment(s, raw);
+    given.add(s.key);
   }
   const command = program.args;
   const config = typeof o.config === 'string' && o.config !== '' ? o.config : undefined;
@@ -162,6 +168,7 @@ export function parseProxyArgs(argv: readonly string[], env: Readonly<Record<str
     if (command.length > 0) throw new UsageError(`--config serves the servers of ${config}: give no server command as well (got: ${command.join(' ')})`);
     if (o.demo) throw new UsageError('--config and --demo are exclusive: the demo is one server; add it to the file instead');
     if (o.redisUrl !== undefined) throw new UsageError('--config and --redis-url cannot be combined yet: the session directory does not know named servers (run one instance per file)');
+    if (given.has('endpoint')) throw new UsageError(`--endpoint does not apply with --config: each server of ${config} is at /servers/<name>/mcp`);
   }
   if (!o.demo && config === undefined && command.length === 0) throw new UsageError('no server command given: mcp-proxy [options] -- <command> [args...] (or --demo)');
   if (typeof o.logLevel !== 'string' || !isLogLevel(o.logLevel)) throw new UsageError(`bad --log-level ${String(o.logLevel)}`);

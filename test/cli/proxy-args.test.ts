@@ -73,6 +73,13 @@ describe('parseProxyArgs', () => {
     expect(() => parseProxyArgs(['--config', 'servers.json', '--demo'], {})).toThrow(/--config and --demo/);
     expect(() => parseProxyArgs(['--config', 'servers.json', '--redis-url', 'redis://r'], {})).toThrow(/--config and --redis-url/);
   });
+
+  it('--config with an --endpoint given (flag or MCP_PROXY_ENDPOINT) is a usage error, not an endpoint silently ignored', () => {
+    expect(() => parseProxyArgs(['--config', 'servers.json', '--endpoint', '/x'], {})).toThrow(/--endpoint does not apply with --config: each server of servers.json is at \/servers\/<name>\/mcp/);
+    expect(() => parseProxyArgs(['--config', 'servers.json'], { MCP_PROXY_ENDPOINT: '/x' })).toThrow(/--endpoint does not apply with --config/);
+    expect(parseProxyArgs(['--endpoint', '/x', 'srv'], {}).endpoint).toBe('/x');
+    expect(parseProxyArgs(['--config', 'servers.json'], {}).config).toBe('servers.json'); // the default endpoint is no conflict
+  });
 });
 
 describe('parseSize', () => {
