@@ -147,3 +147,18 @@ export class ServerRouter {
     clearInterval(this.#sweep);
   }
 }
+
+/**
+ * The server whose legacy SSE edge serves `path` on `route`: a new stream only on a current server; a
+ * POST to the server holding its session (a removed server's SSE sessions are served until they end).
+ */
+export function legacySseServer(route: Route, path: string, url: string | undefined): ServedServer | undefined {
+  const current = route.current?.legacySse?.serves(path) ? route.current : undefined;
+  // Every request asks: without retired servers (always without --config) nothing is parsed or allocated.
+  if (route.retired.length === 0) return current;
+  const id = new URL(url ?? '/', 'http://localhost').searchParams.get('sessionId') ?? '';
+  // A removed server (no current one of its name) opens no new stream: 404 like a new session.
+  if (!route.current && id === '') return undefined;
+  const retired = route.retired.filter((s) => s.legacySse?.serves(path));
+  return retired.find((s) => s.legacySseSessions?.has(id)) ?? current ?? retired[0];
+}

@@ -15,7 +15,7 @@ import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/
 import { sendJson } from './http/web-bridge.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { ServedServer, type ServedServerContext } from './served-server.js';
-import { ServerRouter, type NamedServerSpec, type ReloadSummary, type Route } from './server-router.js';
+import { legacySseServer, ServerRouter, type NamedServerSpec, type ReloadSummary, type Route } from './server-router.js';
 import { SERVER_PATHS, serverPrefix } from './config/config-options.js';
 
 /**
@@ -180,21 +180,6 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       status: stopping ? 503 : 200,
       body: { status, sessions: live(), version: opts.version, ...prewarmed, ...(cluster ? { redis: cluster.healthy ? 'ok' : 'unreachable' } : {}), ...(router.named ? { servers: perServerLive() } : {}) },
     };
-  }
-
-  /**
-   * The server whose legacy SSE edge serves `path`: a new stream only on a current server; a POST to
-   * the server holding its session (a removed server's SSE sessions are served until they end).
-   */
-  function legacySseServer(route: Route, path: string, url: string | undefined): ServedServer | undefined {
-    const current = route.current?.legacySse?.serves(path) ? route.current : undefined;
-    // Every request asks: without retired servers (always without --config) nothing is parsed or allocated.
-    if (route.retired.length === 0) return current;
-    const id = new URL(url ?? '/', 'http://localhost').searchParams.get('sessionId') ?? '';
-    // A removed server (no current one of its name) opens no new stream: 404 like a new session.
-    if (!route.current && id === '') return undefined;
-    const retired = route.retired.filter((s) => s.legacySse?.serves(path));
-    return retired.find((s) => s.legacySseSessions?.has(id)) ?? current ?? retired[0];
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StandaloneQueue } from './standalone-queue.js';
 import { WebStandardStreamableHTTPServerTransport, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { errorResponse, INTERNAL_ERROR, isNotification, isRequest, isResponse, REQUEST_TIMEOUT, SERVER_ERROR, type JsonRpcId, type JsonRpcMessage } from '../../shared/jsonrpc.js';
 import type { Logger } from '../../shared/logger.js';
@@ -57,7 +58,7 @@ export class Session {
   /** Hides filtered tools (relay/tool-filter.ts); undefined without --allow-tools/--deny-tools. */
   readonly #tools: ToolFilterStage | undefined;
   readonly #inflight = new InflightTable();
-  readonly #queue: JsonRpcMessage[] = [];
+  readonly #queue: StandaloneQueue;
   /** The session's SSE events, for resumption with Last-Event-ID (both the SDK's streams and direct ones). */
   readonly #events: SessionEventStore | undefined;
   readonly #direct: DirectStreams;
@@ -84,6 +85,7 @@ export class Session {
     this.lastActivity = cfg.now();
     this.#log = cfg.logger.child({ session: id.slice(0, 8) });
     this.#plainSseHeaders = sseHeaders(id, {});
+    this.#queue = new StandaloneQueue(cfg.maxQueuedMessages, () => this.#log.warn('no GET stream open: oldest queued server message dropped', { max: cfg.maxQueuedMessages }));
     this.#events = cfg.eventStore ? new SessionEventStore({ ...cfg.eventStore, now: cfg.now }) : undefined;
     const keepAliveMs = cfg.keepAliveMs ?? SSE_KEEP_ALIVE_MS;
     this.#direct = new DirectStreams(undefined, this.#events, keepAliveMs);
@@ -139,7 +141,7 @@ export class Session {
         this.#getOpen = false;
         this.lastActivity = this.#cfg.now();
       });
-      queueMicrotask(() => this.#flushQueue());
+      queueMicrotask(() => this.#queue.flush(() => this.#getOpen, (m) => this.#send(m)));
     }
     await writeWebResponse(response, res, extraHeaders);
   }
@@ -243,7 +245,7 @@ export class Session {
       this.#send(message, route.requestId, line);
     } else if (route.kind === 'standalone') {
       if (this.#getOpen) this.#send(message);
-      else this.#enqueue(message);
+      else this.#queue.push(message);
     } else {
       this.#log.debug('message for a request no longer in flight dropped', { method: 'method' in message ? message.method : undefined });
     }
@@ -263,18 +265,6 @@ export class Session {
     this.#lastSend = this.#transport
       .send(message as JSONRPCMessage, relatedRequestId === undefined ? undefined : { relatedRequestId })
       .catch((error: unknown) => this.#log.debug('could not deliver message to client', { error }));
-  }
-
-  #enqueue(message: JsonRpcMessage): void {
-    this.#queue.push(message);
-    if (this.#queue.length > this.#cfg.maxQueuedMessages) {
-      this.#queue.shift();
-      this.#log.warn('no GET stream open: oldest queued server message dropped', { max: this.#cfg.maxQueuedMessages });
-    }
-  }
-
-  #flushQueue(): void {
-    while (this.#getOpen && this.#queue.length > 0) this.#send(this.#queue.shift()!);
   }
 
   #onTimeout(id: JsonRpcId): void {
