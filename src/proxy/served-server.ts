@@ -121,9 +121,11 @@ export class ServedServer {
       ? legacySseEdgeFor({ ...options, logger: log }, { endpoint: prefix + options.legacySse.endpoint, messagesEndpoint: prefix + options.legacySse.messagesEndpoint }, {
         capacity, policy: ctx.policy, acquirePeer: this.sessions.acquirePeer,
         state: () => (ctx.stopping() ? 'stopping' : ctx.draining() || this.#retired ? 'draining' : 'serving'),
-        observe: (event) => {
+        cluster: ctx.cluster,
+        observe: (event, id) => {
           metrics?.session(event);
           if (event !== 'refused' && !this.#retired) this.#pool?.refill();
+          if (event !== 'created' && event !== 'refused' && id !== undefined) ctx.cluster()?.sessionEnded(id);
         },
       })
       : undefined;

@@ -31,8 +31,11 @@ export interface Cluster {
   /** A request of a local session: its entry lives on (refreshed at most every few seconds). */
   sessionActive(id: string): void;
   sessionEnded(id: string): void;
-  /** A session not found here, asked by a client: forwarded to its owner, or answered 404/503. */
-  serveElsewhere(req: IncomingMessage, res: ServerResponse, body: string | undefined, sessionId: string, refuse: Refuse): Promise<void>;
+  /**
+   * A session not found here, asked by a client: forwarded to its owner, or answered 404/503. `path`: the
+   * owner's path for it when not the MCP endpoint (a legacy SSE session's messages path, with its query).
+   */
+  serveElsewhere(req: IncomingMessage, res: ServerResponse, body: string | undefined, sessionId: string, refuse: Refuse, path?: string): Promise<void>;
   /** A 2026-07-28 request from a client: served here (`local`) when this instance holds or takes the principal, else forwarded. */
   servePrincipal(req: IncomingMessage, res: ServerResponse, body: string | undefined, childKey: string, local: () => Promise<void>, refuse: Refuse): Promise<void>;
   /** A forwarded 2026-07-28 request, served here: the principal's entry lives on. */
@@ -93,8 +96,8 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
   };
   const unreachable = (refuse: Refuse): void => refuse('DIRECTORY_UNAVAILABLE');
 
-  async function forward(req: IncomingMessage, res: ServerResponse, body: string | undefined, owner: string, refuse: Refuse, cacheKey?: string): Promise<void> {
-    const outcome = await forwarder.forward(req, res, body, owner);
+  async function forward(req: IncomingMessage, res: ServerResponse, body: string | undefined, owner: string, refuse: Refuse, cacheKey?: string, path?: string): Promise<void> {
+    const outcome = await forwarder.forward(req, res, body, owner, path);
     deps.metrics?.forwarded?.(outcome);
     if (outcome === 'ok') return;
     if (cacheKey !== undefined) owners.delete(cacheKey);
@@ -131,10 +134,10 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
       refreshed.delete(`s:${id}`);
       directory.forgetSession(id).catch(quietly('forget'));
     },
-    async serveElsewhere(req, res, body, sessionId, refuse) {
+    async serveElsewhere(req, res, body, sessionId, refuse, path) {
       if (!directory.healthy) return unreachable(refuse);
       const cached = owners.get(sessionId);
-      if (cached && cached.until > Date.now()) return forward(req, res, body, cached.owner, refuse, sessionId);
+      if (cached && cached.until > Date.now()) return forward(req, res, body, cached.owner, refuse, sessionId, path);
       owners.delete(sessionId);
       let owner: string | undefined;
       let alive: boolean;
@@ -152,7 +155,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
       }
       if (owners.size >= 10_000) owners.clear();
       owners.set(sessionId, { owner, until: Date.now() + OWNER_CACHE_MS });
-      return forward(req, res, body, owner, refuse, sessionId);
+      return forward(req, res, body, owner, refuse, sessionId, path);
     },
     async servePrincipal(req, res, body, childKey, local, refuse) {
       const key = principalKey(childKey);

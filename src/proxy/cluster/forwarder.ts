@@ -27,9 +27,10 @@ export interface Forwarder {
   /**
    * Sends the request to the owner and relays its answer as it streams (SSE events are written as they come).
    * Resolves 'ok' once the answer started, or the failure when nothing was written to the client yet (the caller
-   * answers it). A stream broken after it started ends the client's response.
+   * answers it). A stream broken after it started ends the client's response. `path` (with its query) replaces
+   * the target's own, for a request to another endpoint of the owner (a legacy SSE POST).
    */
-  forward(req: IncomingMessage, res: ServerResponse, body: string | undefined, target: string): Promise<'ok' | ForwardFailure>;
+  forward(req: IncomingMessage, res: ServerResponse, body: string | undefined, target: string, path?: string): Promise<'ok' | ForwardFailure>;
   close(): Promise<void>;
 }
 
@@ -56,8 +57,9 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     return p;
   };
   return {
-    forward(req, res, body, target) {
-      const { pool, path } = poolOf(target);
+    forward(req, res, body, target, pathOverride) {
+      const { pool, path: targetPath } = poolOf(target);
+      const path = pathOverride ?? targetPath;
       const headers = relayedHeaders(req.headers) as Record<string, string | string[]>;
       headers[SECRET_HEADER] = opts.secret;
       // undici's dispatch with a handler of our own: the answer's chunks go straight to the client, with no

@@ -12,6 +12,7 @@ import type { SessionOutcome } from '../telemetry/metrics-sink.js';
 import type { AcquirePeer } from '../sessions/session-peer.js';
 import { callerIdentity, identityConfigured, type IdentityOptions } from '../identity/caller-identity.js';
 import { LegacySseSessions } from './legacy-sse-sessions.js';
+import type { Cluster } from '../cluster/cluster.js';
 
 export interface LegacySseEdgeOptions {
   paths: LegacySseOptions;
@@ -27,6 +28,11 @@ export interface LegacySseEdgeOptions {
   /** Told of a refused session (the limit, a drain), as the Streamable HTTP edge tells the metrics. */
   refused?: () => void;
   maxSessions: number;
+  /**
+   * --redis-url: a new session is recorded as this instance's, and a POST for a session of another
+   * instance is forwarded to it (a balancer without stickiness sends POSTs anywhere).
+   */
+  cluster?: () => Cluster | undefined;
 }
 
 export interface LegacySseEdge {
@@ -42,7 +48,8 @@ export interface LegacySseEdge {
  * message (or a batch) and is answered 202. Each request passes the same checks as Streamable HTTP,
  * in the same order: Origin/Host (403), the proxy stopping (503), auth (on the GET and on every POST;
  * a POST is served only for the principal that opened the stream, any other gets 404), the method,
- * the body cap (413) and JSON (400).
+ * the body cap (413) and JSON (400). With --redis-url a POST whose session another instance holds is
+ * forwarded there (the owner answers it, 202, and the messages go out on the stream it holds).
  */
 export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
   const { paths, logger: log } = opts;
@@ -52,11 +59,11 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     const caller = await authenticateCaller(opts.auth, req, res, cors);
     if (!caller) return;
     const { principal, claims } = caller;
-    if (path === paths.endpoint) return openStream(req, res, principal, claims, cors);
+    if (path === paths.endpoint) return await openStream(req, res, principal, claims, cors);
     return postMessage(req, res, principal, cors);
   }
 
-  function openStream(req: IncomingMessage, res: ServerResponse, principal: string | undefined, claims: ForwardedClaims | undefined, cors: Record<string, string>): void {
+  async function openStream(req: IncomingMessage, res: ServerResponse, principal: string | undefined, claims: ForwardedClaims | undefined, cors: Record<string, string>): Promise<void> {
     if (req.method !== 'GET') throw refusal('LEGACY_METHOD_NOT_ALLOWED', { headers: { Allow: 'GET, OPTIONS' } });
     if (opts.state() === 'draining') {
       opts.refused?.();
@@ -70,6 +77,12 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
       opts.refused?.();
       throw refusal('SESSION_LIMIT', { detail: opts.maxSessions });
     }
+    const cluster = opts.cluster?.();
+    if (cluster && !(await cluster.placeSession(session.id))) {
+      void session.close('the session directory is unreachable', 'deleted');
+      opts.refused?.();
+      throw refusal('DIRECTORY_UNAVAILABLE', { detail: 'no new sessions until it is back' });
+    }
     session.open(paths.messagesEndpoint, cors);
   }
 
@@ -77,12 +90,26 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     if (req.method !== 'POST') throw refusal('LEGACY_METHOD_NOT_ALLOWED', { headers: { Allow: 'POST, OPTIONS' } });
     const sessionId = new URL(req.url ?? '/', 'http://localhost').searchParams.get('sessionId');
     if (sessionId === null || sessionId === '') throw refusal('SSE_SESSION_ID_REQUIRED');
+    const cluster = opts.cluster?.();
+    // A hop from another instance (secret verified) is served here and never forwarded again (no loops).
+    const hop = cluster?.hop(req) ?? 'client';
+    if (hop === 'forged') {
+      log.warn('forwarded request with a wrong cluster secret refused', { transport: 'sse' });
+      throw refusal('CLUSTER_FORGED');
+    }
     const session = opts.sessions.get(sessionId, principal);
-    if (!session) throw refusal('SESSION_NOT_FOUND');
+    if (!session && !(cluster && hop === 'client')) throw refusal('SESSION_NOT_FOUND');
     if (!isJsonRequest(req.headers['content-type'])) throw refusal('UNSUPPORTED_MEDIA_TYPE');
     const read = await readBody(req, opts.maxBodyBytes);
     if (read.kind === 'too-large') throw refusal('BODY_TOO_LARGE', { detail: opts.maxBodyBytes });
     if (read.kind === 'aborted') return;
+    if (!session) {
+      // Another instance's session, or none: the directory says which (its owner answers, or 404/503 here).
+      return cluster!.serveElsewhere(req, res, read.text, sessionId, (code) => {
+        if (!res.headersSent) answerRefusal(res, refusal(code), cors);
+      }, req.url);
+    }
+    cluster?.sessionActive(sessionId);
     let body: unknown;
     try {
       body = JSON.parse(read.text);
@@ -127,8 +154,10 @@ export interface LegacySseWiring {
   policy: EdgePolicy;
   acquirePeer: AcquirePeer;
   state: LegacySseEdgeOptions['state'];
-  /** Every session created, ended or refused (metrics, the prewarm pool). */
-  observe: (event: SessionOutcome) => void;
+  /** Every session created, ended or refused (metrics, the prewarm pool, the directory); `id` unless refused. */
+  observe: (event: SessionOutcome, id?: string) => void;
+  /** --redis-url: the session directory and forwarding (src/proxy/cluster), once the proxy listens. */
+  cluster?: () => Cluster | undefined;
 }
 
 /** The legacy SSE sessions and their edge, for one proxy's options. */
@@ -142,11 +171,12 @@ export function legacySseEdgeFor(opts: ProxyOptions, paths: LegacySseOptions, wi
       ...(opts.toolFilter ? { toolFilter: opts.toolFilter } : {}),
     },
     logger: opts.logger,
-    observe: (event) => wiring.observe(event),
+    observe: (event, id) => wiring.observe(event, id),
   });
   const edge = createLegacySseEdge({
     paths, policy: wiring.policy, ...(opts.auth ? { auth: opts.auth } : {}), identity: opts, maxBodyBytes: opts.maxBodyBytes, sessions, logger: opts.logger,
     maxSessions: opts.maxSessions, state: wiring.state, refused: () => wiring.observe('refused'),
+    ...(wiring.cluster ? { cluster: wiring.cluster } : {}),
   });
   return { sessions, edge };
 }

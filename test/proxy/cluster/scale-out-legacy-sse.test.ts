@@ -1,0 +1,94 @@
+import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { redisGet, startInstances } from '../../helpers/cluster-run.js';
+import { textOf, waitFor } from '../../helpers/proxy-harness.js';
+import { killProxyBinaries, type ProxyBinary } from '../../helpers/proxy-binary.js';
+import { legacySession, postMessage } from '../../helpers/legacy-sse-wire.js';
+import { killRedisServers, startRedis, type RedisServer } from '../../helpers/redis-server.js';
+import { startBalancer, type Balancer } from '../../helpers/round-robin-balancer.js';
+
+/**
+ * Legacy HTTP+SSE (2024-11-05) clients behind three mcp-proxy instances and a round-robin balancer without
+ * stickiness: the GET that opens the stream lands on one instance, which owns the session (its child and its
+ * stream); the POSTs land anywhere and are forwarded to it.
+ */
+
+const started: { redis?: RedisServer; instances: ProxyBinary[]; balancer?: Balancer } = { instances: [] };
+afterEach(async () => {
+  await started.balancer?.close();
+  await Promise.all(started.instances.map((p) => p.stop()));
+  await started.redis?.stop();
+  started.instances = [];
+  delete started.balancer;
+  delete started.redis;
+});
+afterAll(() => {
+  killProxyBinaries();
+  killRedisServers();
+});
+
+async function cluster(): Promise<{ redis: RedisServer; instances: ProxyBinary[]; balancer: Balancer; base: string }> {
+  const redis = await startRedis();
+  started.redis = redis;
+  const instances = await startInstances(3, redis.url);
+  started.instances = instances;
+  const balancer = await startBalancer(instances.map((p) => p.url));
+  started.balancer = balancer;
+  return { redis, instances, balancer, base: balancer.url.replace(/\/mcp$/, '') };
+}
+
+async function forwarded(p: ProxyBinary): Promise<number> {
+  const text = await (await fetch(p.url.replace(/\/mcp$/, '/metrics'), { signal: AbortSignal.timeout(10_000) })).text();
+  return Number(/^mcp_proxy_forwarded_requests_total\{outcome="ok"\} (\d+)$/m.exec(text)?.[1] ?? '0');
+}
+
+describe('mcp-proxy --redis-url: legacy SSE sessions behind a balancer without stickiness', () => {
+  it('the SDK SSE client: tool calls and a sampling round trip whose POSTs land on every instance, one child', async () => {
+    const { instances, balancer, base } = await cluster();
+    const client = new Client({ name: 'sse-cluster', version: '1.0.0' }, { capabilities: { sampling: {} } });
+    client.setRequestHandler('sampling/createMessage', async (request) => ({
+      role: 'assistant', model: 'test', content: { type: 'text', text: `answer to ${JSON.stringify(request.params.messages[0]?.content)}` },
+    }));
+    await client.connect(new SSEClientTransport(new URL(`${base}/sse`)));
+    try {
+      const owner = balancer.served[0]!; // the GET that opened the stream
+      const pids = new Set<string>();
+      for (let i = 0; i < 4; i++) pids.add(textOf(await client.callTool({ name: 'pid', arguments: {} })));
+      expect(pids.size).toBe(1);
+      // The child asks on the owner's stream; the client's answer is a POST that lands on another instance.
+      expect(textOf(await client.callTool({ name: 'sample', arguments: { prompt: 'ping' } }))).toMatch(/^sampled: answer to/);
+      expect(new Set(balancer.served).size).toBe(3);
+      // Every POST that reached another instance than the owner was forwarded exactly once (a POST's 202 may
+      // reach the balancer just after the answer it caused came on the stream: wait until both agree).
+      const agree = async (): Promise<boolean> => {
+        const counts = await Promise.all(instances.map(forwarded));
+        const expected = balancer.served.slice(1).filter((i) => i !== owner).length;
+        return counts[owner] === 0 && expected > 0 && counts.reduce((a, b) => a + b, 0) === expected;
+      };
+      expect(await waitFor(agree, 5_000)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
+
+  it('the directory holds the session while its stream is open; a POST for it after the stream closed, or for an unknown id, is 404 anywhere', async () => {
+    const { redis, instances, balancer, base } = await cluster();
+    const { stream, messages } = await legacySession(base);
+    const id = new URL(messages).searchParams.get('sessionId')!;
+    const owner = balancer.served[0]!;
+    expect(await redisGet(redis.url, `mcp-proxy:s:${id}`)).toBe(instances[owner]!.url);
+    // A ping through each instance in turn, answered on the owner's stream.
+    for (let i = 0; i < 3; i++) {
+      expect((await postMessage(messages, { jsonrpc: '2.0', id: 100 + i, method: 'ping' })).status).toBe(202);
+      await stream.next((m) => m.id === 100 + i);
+    }
+    expect((await postMessage(`${base}/messages?sessionId=not-a-session`, { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(404);
+    // A POST claiming to be a hop from another instance with a wrong secret is refused, never served or forwarded.
+    const other = instances[(owner + 1) % 3]!.url.replace(/\/mcp$/, '');
+    const forged = await postMessage(`${other}/messages?sessionId=${id}`, { jsonrpc: '2.0', id: 2, method: 'ping' }, { 'x-mcp-proxy-cluster-secret': 'not-the-secret' });
+    expect(forged.status).toBe(403);
+    stream.close();
+    expect(await waitFor(async () => (await redisGet(redis.url, `mcp-proxy:s:${id}`)) === null, 10_000)).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await postMessage(messages, { jsonrpc: '2.0', id: 200 + i, method: 'ping' })).status).toBe(404);
+  }, 90_000);
+});
