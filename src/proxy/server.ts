@@ -5,13 +5,12 @@ import { ProxyError } from '../shared/errors.js';
 import { readBody } from './http/body-reader.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './http/edge-checks.js';
 import { answerRefusal, ProxyRefusal, refusal } from './http/refusals.js';
-import { createHash } from 'node:crypto';
 import type { ProxyOptions } from './proxy-options.js';
 import { ANONYMOUS, authenticateCaller } from './auth/caller-auth.js';
 import type { CallerIdentity } from './identity/caller-identity.js';
 import type { Capacity } from './capacity.js';
 import type { Session } from './sessions/session.js';
-import { noteMessage, rpcMethods, watchRequest, type RequestNote } from './http/request-log.js';
+import { noteRequest, watchRequest, type RequestNote } from './http/request-log.js';
 import { sendJson } from './http/web-bridge.js';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { ServedServer, type ServedServerContext } from './served-server.js';
@@ -70,11 +69,6 @@ export interface RunningProxy {
 
 /** The note of a request nobody watches; only written to behind `note.enabled`. */
 const UNWATCHED: RequestNote = Object.freeze({ enabled: false });
-
-/** What traces show of a principal: 16 hex digits of its SHA-256, so a trace never carries an identity or token. */
-function principalFingerprint(principal: string): string {
-  return createHash('sha256').update(principal).digest('hex').slice(0, 16);
-}
 
 /**
  * The listener: edge checks, auth, the body cap, health/readiness/metrics, and routing to the served
@@ -154,14 +148,7 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     }
     const header = req.headers['mcp-session-id'];
     const sessionId = typeof header === 'string' && header !== '' ? header : undefined;
-    if (note.enabled) {
-      note.rpc = rpcMethods(body);
-      if (typeof header === 'string') note.session = header;
-      if (tracing) {
-        noteMessage(note, body);
-        if (principal !== undefined) note.principal = principalFingerprint(principal);
-      }
-    }
+    noteRequest(note, body, typeof header === 'string' ? header : undefined, principal);
     // A removed server's sessions are still served; a new session or a 2026-07-28 request is not.
     const server = router.pick(route, sessionId, principal);
     if (!server) throw refusal('NOT_FOUND', { detail: endpointOf(route) });
@@ -205,14 +192,14 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
       const route = router.route(path);
       // The legacy SSE paths: its own edge (Origin/Host, auth, body cap) for one server's SSE sessions.
       const sse = route && legacySseServer(route, path, req.url);
-      if (sse) return await sse.legacySse!.handle(req, res, path);
       const endpoint = route?.name === undefined ? opts.endpoint : SERVER_PATHS.mcp;
-      if (!route || route.sub !== endpoint) throw refusal('NOT_FOUND', { detail: endpointOf(route) });
+      if (!sse && (!route || route.sub !== endpoint)) throw refusal('NOT_FOUND', { detail: endpointOf(route) });
       const debug = log.enabled('debug');
       // Nothing is allocated per request unless a debug log, metrics or traces want to know about it.
-      const note: RequestNote = debug || metrics !== undefined || tracing !== undefined ? { enabled: true } : UNWATCHED;
+      const note: RequestNote = debug || metrics !== undefined || tracing !== undefined ? { enabled: true, details: tracing !== undefined } : UNWATCHED;
       if (note.enabled) watchRequest(req, res, path, note, { ...(debug ? { log } : {}), ...(metrics ? { metrics } : {}), ...(tracing ? { tracing } : {}) });
-      await handleMcp(req, res, note, route);
+      if (sse) return await sse.legacySse!.handle(req, res, path, note);
+      await handleMcp(req, res, note, route!);
     } catch (error) {
       if (error instanceof ProxyRefusal && !res.headersSent) return answerRefusal(res, error);
       log.error('request failed', { error, stack: error instanceof Error ? error.stack : undefined });

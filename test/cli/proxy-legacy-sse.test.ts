@@ -45,6 +45,11 @@ describe('mcp-proxy legacy SSE flags (the binary)', () => {
       const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
       expect(metricValue(metrics, 'mcp_proxy_sessions')).toBe(1);
       expect(metricValue(metrics, 'mcp_proxy_sessions_total{outcome="created"}')).toBe(1);
+      // Its POSTs are requests like those to the MCP endpoint: by JSON-RPC method, in the duration histogram too.
+      expect(metricValue(metrics, 'mcp_proxy_requests_total{method="tools/call",outcome="ok"}')).toBe(2);
+      expect(metricValue(metrics, 'mcp_proxy_requests_total{method="initialize",outcome="ok"}')).toBe(1);
+      expect(metricValue(metrics, 'mcp_proxy_requests_total{method="response",outcome="ok"}')).toBe(1); // the sampling answer
+      expect(metricValue(metrics, 'mcp_proxy_request_duration_seconds_count{method="tools/call"}')).toBe(2);
       await client.close();
       expect(await waitFor(() => !alive(pid), 8_000, 50)).toBe(true);
       expect(await waitFor(async () => metricValue(await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text(), 'mcp_proxy_sessions_total{outcome="deleted"}') === 1, 5_000)).toBe(true);

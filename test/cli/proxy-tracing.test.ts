@@ -4,6 +4,7 @@ import { jsonSpans, startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { FIXTURE, waitFor } from '../helpers/proxy-harness.js';
 import { cleanEnv, killProxyBinaries, startProxyBinary, type ProxyBinary } from '../helpers/proxy-binary.js';
 import { INIT, messagesOf, post } from '../helpers/raw-http.js';
+import { legacySession, postMessage } from '../helpers/legacy-sse-wire.js';
 
 /** OpenTelemetry traces from the binary to an in-process OTLP receiver. */
 
@@ -59,6 +60,25 @@ describe('mcp-proxy OpenTelemetry traces', () => {
     expect(everything).not.toContain('tok-123');
     expect(everything).not.toContain(sid);
     expect(everything).toContain('proxy-under-test');
+  }, 60_000);
+
+  it('legacy SSE (2024-11-05) requests get spans too: the POSTs with their method, tool, request id and session', async () => {
+    const receiver = await startOtlpReceiver();
+    closers.push(receiver.close);
+    const p = await startProxyBinary(['--port', '0', '--', process.execPath, FIXTURE], {
+      env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '200' }),
+    });
+    started.push(p);
+    const base = p.url.replace(/\/mcp$/, '');
+    const { stream, messages } = await legacySession(base);
+    const sid = new URL(messages).searchParams.get('sessionId')!;
+    expect((await postMessage(messages, { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'echo', arguments: { message: 'sse' } } })).status).toBe(202);
+    await stream.next((m) => m.id === 9);
+    expect(await waitFor(() => jsonSpans(receiver.exports).some((s) => s.attributes['mcp.method.name'] === 'tools/call'), 15_000, 100)).toBe(true);
+    const callSpan = jsonSpans(receiver.exports).find((s) => s.attributes['mcp.method.name'] === 'tools/call')!;
+    expect(callSpan.attributes).toMatchObject({ 'gen_ai.tool.name': 'echo', 'jsonrpc.request.id': '9', 'mcp.session.id': sid.slice(0, 8), 'mcp_proxy.outcome': 'ok' });
+    expect(jsonSpans(receiver.exports).some((s) => s.attributes['mcp.method.name'] === 'initialize')).toBe(true);
+    stream.close();
   }, 60_000);
 
   it('OTLP/HTTP protobuf by default; spans still buffered are exported when the proxy stops', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/logger.js';
 import { headerValue } from './header-value.js';
@@ -7,6 +8,8 @@ import type { TraceSink } from '../telemetry/tracing-sink.js';
 /** What the debug line of one HTTP request reports; filled in as the request is understood. */
 export interface RequestNote {
   enabled: boolean;
+  /** Traces are on: they want the request's details (noteRequest). */
+  details?: boolean;
   rpc?: string;
   session?: string;
   /** For traces: the tool or prompt named, the request id, `_meta` trace context, the principal's fingerprint. */
@@ -26,6 +29,24 @@ export function noteMessage(note: RequestNote, body: unknown): void {
   const meta = m.params?._meta;
   if (typeof meta?.traceparent === 'string') note.metaTraceparent = meta.traceparent;
   if (typeof meta?.tracestate === 'string') note.metaTracestate = meta.tracestate;
+}
+
+/** What traces show of a principal: 16 hex digits of its SHA-256, so a trace never carries an identity or token. */
+export function principalFingerprint(principal: string): string {
+  return createHash('sha256').update(principal).digest('hex').slice(0, 16);
+}
+
+/**
+ * Notes what an MCP request carried, for whoever watches it (`note.enabled`): its JSON-RPC method(s), its
+ * session, and for traces (`note.details`) the request's id, target and `_meta` trace context and the principal.
+ */
+export function noteRequest(note: RequestNote, body: unknown, session: string | undefined, principal: string | undefined): void {
+  if (!note.enabled) return;
+  note.rpc = rpcMethods(body);
+  if (session !== undefined) note.session = session;
+  if (note.details !== true) return;
+  noteMessage(note, body);
+  if (principal !== undefined) note.principal = principalFingerprint(principal);
 }
 
 /** The JSON-RPC method(s) a body carries, for the log: `tools/call`, `response`, or a batch joined by commas. */

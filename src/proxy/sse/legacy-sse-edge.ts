@@ -12,6 +12,7 @@ import type { SessionOutcome } from '../telemetry/metrics-sink.js';
 import type { AcquirePeer } from '../sessions/session-peer.js';
 import { callerIdentity, identityConfigured, type IdentityOptions } from '../identity/caller-identity.js';
 import { LegacySseSessions } from './legacy-sse-sessions.js';
+import { noteRequest, type RequestNote } from '../http/request-log.js';
 import type { Cluster } from '../cluster/cluster.js';
 
 export interface LegacySseEdgeOptions {
@@ -38,8 +39,11 @@ export interface LegacySseEdgeOptions {
 export interface LegacySseEdge {
   /** Whether `path` is one of the two legacy SSE paths. */
   serves(path: string): boolean;
-  /** Serves a request to one of them; refusals are answered from the refusal table. */
-  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+  /**
+   * Serves a request to one of them; refusals are answered from the refusal table. `note`: what the
+   * request log, metrics and traces are told of it (as of a request to the MCP endpoint).
+   */
+  handle(req: IncomingMessage, res: ServerResponse, path: string, note?: RequestNote): Promise<void>;
 }
 
 /**
@@ -54,16 +58,16 @@ export interface LegacySseEdge {
 export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
   const { paths, logger: log } = opts;
 
-  async function serve(req: IncomingMessage, res: ServerResponse, path: string, cors: Record<string, string>): Promise<void> {
+  async function serve(req: IncomingMessage, res: ServerResponse, path: string, cors: Record<string, string>, note: RequestNote | undefined): Promise<void> {
     if (opts.state() === 'stopping') throw refusal('SHUTTING_DOWN');
     const caller = await authenticateCaller(opts.auth, req, res, cors);
     if (!caller) return;
     const { principal, claims } = caller;
-    if (path === paths.endpoint) return await openStream(req, res, principal, claims, cors);
-    return postMessage(req, res, principal, cors);
+    if (path === paths.endpoint) return await openStream(req, res, principal, claims, cors, note);
+    return postMessage(req, res, principal, cors, note);
   }
 
-  async function openStream(req: IncomingMessage, res: ServerResponse, principal: string | undefined, claims: ForwardedClaims | undefined, cors: Record<string, string>): Promise<void> {
+  async function openStream(req: IncomingMessage, res: ServerResponse, principal: string | undefined, claims: ForwardedClaims | undefined, cors: Record<string, string>, note: RequestNote | undefined): Promise<void> {
     if (req.method !== 'GET') throw refusal('LEGACY_METHOD_NOT_ALLOWED', { headers: { Allow: 'GET, OPTIONS' } });
     if (opts.state() === 'draining') {
       opts.refused?.();
@@ -83,10 +87,11 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
       opts.refused?.();
       throw refusal('DIRECTORY_UNAVAILABLE', { detail: 'no new sessions until it is back' });
     }
+    if (note) noteRequest(note, undefined, session.id, principal);
     session.open(paths.messagesEndpoint, cors);
   }
 
-  async function postMessage(req: IncomingMessage, res: ServerResponse, principal: string | undefined, cors: Record<string, string>): Promise<void> {
+  async function postMessage(req: IncomingMessage, res: ServerResponse, principal: string | undefined, cors: Record<string, string>, note: RequestNote | undefined): Promise<void> {
     if (req.method !== 'POST') throw refusal('LEGACY_METHOD_NOT_ALLOWED', { headers: { Allow: 'POST, OPTIONS' } });
     const sessionId = new URL(req.url ?? '/', 'http://localhost').searchParams.get('sessionId');
     if (sessionId === null || sessionId === '') throw refusal('SSE_SESSION_ID_REQUIRED');
@@ -103,6 +108,13 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     const read = await readBody(req, opts.maxBodyBytes);
     if (read.kind === 'too-large') throw refusal('BODY_TOO_LARGE', { detail: opts.maxBodyBytes });
     if (read.kind === 'aborted') return;
+    let body: unknown;
+    try {
+      body = JSON.parse(read.text);
+    } catch {
+      throw refusal('PARSE_ERROR');
+    }
+    if (note) noteRequest(note, body, sessionId, principal);
     if (!session) {
       // Another instance's session, or none: the directory says which (its owner answers, or 404/503 here).
       return cluster!.serveElsewhere(req, res, read.text, sessionId, (code) => {
@@ -110,12 +122,6 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
       }, req.url);
     }
     cluster?.sessionActive(sessionId);
-    let body: unknown;
-    try {
-      body = JSON.parse(read.text);
-    } catch {
-      throw refusal('PARSE_ERROR');
-    }
     const messages: unknown[] = Array.isArray(body) ? body : [body];
     if (messages.length === 0 || !messages.every(isMessage)) throw refusal('INVALID_MESSAGE');
     res.writeHead(202, { ...cors, 'content-type': 'text/plain; charset=utf-8' });
@@ -125,7 +131,7 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
 
   return {
     serves: (path) => path === paths.endpoint || path === paths.messagesEndpoint,
-    async handle(req, res, path) {
+    async handle(req, res, path, note) {
       const verdict = checkEdge(opts.policy, { host: req.headers.host, origin: req.headers.origin });
       if (!verdict.ok) {
         const hint = verdict.check === 'origin' ? 'to allow this origin, start the proxy with --allow-origin <origin>' : 'to accept this Host name, start the proxy with --allow-host <hostname>';
@@ -139,7 +145,7 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
       }
       const cors = verdict.corsOrigin ? corsHeaders(verdict.corsOrigin) : {};
       try {
-        await serve(req, res, path, cors);
+        await serve(req, res, path, cors, note);
       } catch (error) {
         if (error instanceof ProxyRefusal && !res.headersSent) return answerRefusal(res, error, cors);
         throw error;
