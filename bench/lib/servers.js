@@ -173,17 +173,24 @@ export function startProxy(opts) {
 }
 
 /**
+ * The URL a reference server prints as its first stdout line, `{"url": ...}`.
+ * @param {string} line
+ * @returns {string | undefined}
+ */
+function urlLine(line) {
+  try {
+    return JSON.parse(line).url;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The in-process SDK floor server; URL from its first stdout line.
  * @param {{ root: string, nodeFlags?: string[] }} opts
  */
 export function startSdkFloor(opts) {
-  return startNodeServer([...(opts.nodeFlags ?? []), `${opts.root}bench/sdk-floor-server.mjs`, '0'], 'stdout', (line) => {
-    try {
-      return JSON.parse(line).url;
-    } catch {
-      return undefined;
-    }
-  }, opts.root);
+  return startNodeServer([...(opts.nodeFlags ?? []), `${opts.root}bench/sdk-floor-server.mjs`, '0'], 'stdout', urlLine, opts.root);
 }
 
 /**
@@ -192,13 +199,7 @@ export function startSdkFloor(opts) {
  * @param {{ root: string }} opts
  */
 export function startRelayFloor(opts) {
-  return startNodeServer([`${opts.root}bench/relay-floor-server.mjs`, '0'], 'stdout', (line) => {
-    try {
-      return JSON.parse(line).url;
-    } catch {
-      return undefined;
-    }
-  }, opts.root);
+  return startNodeServer([`${opts.root}bench/relay-floor-server.mjs`, '0'], 'stdout', urlLine, opts.root);
 }
 
 /**
@@ -207,11 +208,5 @@ export function startRelayFloor(opts) {
  * @param {{ root: string, upstream: string }} opts
  */
 export function startForwardFloor(opts) {
-  return startNodeServer([`${opts.root}bench/forward-floor-server.mjs`, '0', opts.upstream], 'stdout', (line) => {
-    try {
-      return JSON.parse(line).url;
-    } catch {
-      return undefined;
-    }
-  }, opts.root);
+  return startNodeServer([`${opts.root}bench/forward-floor-server.mjs`, '0', opts.upstream], 'stdout', urlLine, opts.root);
 }

@@ -1,11 +1,10 @@
 import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { redisGet, startInstances } from '../../helpers/cluster-run.js';
+import { describe, expect, it } from 'vitest';
+import { clusterHarness } from '../../helpers/cluster-harness.js';
+import { redisGet } from '../../helpers/cluster-run.js';
 import { textOf, waitFor } from '../../helpers/proxy-harness.js';
-import { killProxyBinaries, type ProxyBinary } from '../../helpers/proxy-binary.js';
+import type { ProxyBinary } from '../../helpers/proxy-binary.js';
 import { legacySession, postMessage } from '../../helpers/legacy-sse-wire.js';
-import { killRedisServers, startRedis, type RedisServer } from '../../helpers/redis-server.js';
-import { startBalancer, type Balancer } from '../../helpers/round-robin-balancer.js';
 
 /**
  * Legacy HTTP+SSE (2024-11-05) clients behind three mcp-proxy instances and a round-robin balancer without
@@ -13,29 +12,7 @@ import { startBalancer, type Balancer } from '../../helpers/round-robin-balancer
  * stream); the POSTs land anywhere and are forwarded to it.
  */
 
-const started: { redis?: RedisServer; instances: ProxyBinary[]; balancer?: Balancer } = { instances: [] };
-afterEach(async () => {
-  await started.balancer?.close();
-  await Promise.all(started.instances.map((p) => p.stop()));
-  await started.redis?.stop();
-  started.instances = [];
-  delete started.balancer;
-  delete started.redis;
-});
-afterAll(() => {
-  killProxyBinaries();
-  killRedisServers();
-});
-
-async function cluster(): Promise<{ redis: RedisServer; instances: ProxyBinary[]; balancer: Balancer; base: string }> {
-  const redis = await startRedis();
-  started.redis = redis;
-  const instances = await startInstances(3, redis.url);
-  started.instances = instances;
-  const balancer = await startBalancer(instances.map((p) => p.url));
-  started.balancer = balancer;
-  return { redis, instances, balancer, base: balancer.url.replace(/\/mcp$/, '') };
-}
+const cluster = clusterHarness();
 
 async function forwarded(p: ProxyBinary): Promise<number> {
   const text = await (await fetch(p.url.replace(/\/mcp$/, '/metrics'), { signal: AbortSignal.timeout(10_000) })).text();

@@ -1,13 +1,13 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { SseReader, redisGet, sessionHeaders, startInstances } from '../../helpers/cluster-run.js';
+import { describe, expect, it } from 'vitest';
+import { clusterHarness } from '../../helpers/cluster-harness.js';
+import { SseReader, redisGet, sessionHeaders } from '../../helpers/cluster-run.js';
 import { alive, textOf, waitFor } from '../../helpers/proxy-harness.js';
-import { cleanEnv, killProxyBinaries, runBinary, type ProxyBinary } from '../../helpers/proxy-binary.js';
+import { cleanEnv, runBinary, type ProxyBinary } from '../../helpers/proxy-binary.js';
 import { freePort } from '../../helpers/client-bridge.js';
 import { FIXTURE } from '../../helpers/proxy-harness.js';
 import { INIT, messagesOf, post } from '../../helpers/raw-http.js';
 import { final, post as modernPost, request as modernRequest } from '../../helpers/modern-wire.js';
-import { killRedisServers, startRedis, type RedisServer } from '../../helpers/redis-server.js';
-import { startBalancer, type Balancer } from '../../helpers/round-robin-balancer.js';
+import type { RedisServer } from '../../helpers/redis-server.js';
 
 /**
  * Three real mcp-proxy binaries on one real redis-server, behind a round-robin balancer without stickiness:
@@ -15,30 +15,7 @@ import { startBalancer, type Balancer } from '../../helpers/round-robin-balancer
  * (its child) serves them all, through forwarding.
  */
 
-const started: { redis?: RedisServer; instances: ProxyBinary[]; balancer?: Balancer } = { instances: [] };
-
-async function cluster(n = 3, extra: string[] = []): Promise<{ redis: RedisServer; instances: ProxyBinary[]; balancer: Balancer }> {
-  const redis = await startRedis();
-  started.redis = redis;
-  const instances = await startInstances(n, redis.url, extra);
-  started.instances = instances;
-  const balancer = await startBalancer(instances.map((p) => p.url));
-  started.balancer = balancer;
-  return { redis, instances, balancer };
-}
-
-afterEach(async () => {
-  await started.balancer?.close();
-  await Promise.all(started.instances.map((p) => p.stop()));
-  await started.redis?.stop();
-  started.instances = [];
-  delete started.balancer;
-  delete started.redis;
-});
-afterAll(() => {
-  killProxyBinaries();
-  killRedisServers();
-});
+const cluster = clusterHarness();
 
 const INIT_SAMPLING = { ...INIT, params: { ...INIT.params, capabilities: { sampling: {} } } };
 
