@@ -36,8 +36,12 @@ export interface Cluster {
    * owner's path for it when not the MCP endpoint (a legacy SSE session's messages path, with its query).
    */
   serveElsewhere(req: IncomingMessage, res: ServerResponse, body: string | undefined, sessionId: string, refuse: Refuse, path?: string): Promise<void>;
-  /** A 2026-07-28 request from a client: served here (`local`) when this instance holds or takes the principal, else forwarded. */
-  servePrincipal(req: IncomingMessage, res: ServerResponse, body: string | undefined, childKey: string, local: () => Promise<void>, refuse: Refuse): Promise<void>;
+  /**
+   * A request placed by its principal (2026-07-28, or a new session under --isolation principal), from a
+   * client: served here (`local`) when this instance holds or takes the principal, else forwarded
+   * (`path`: as for serveElsewhere).
+   */
+  servePrincipal(req: IncomingMessage, res: ServerResponse, body: string | undefined, childKey: string, local: () => Promise<void>, refuse: Refuse, path?: string): Promise<void>;
   /** A forwarded 2026-07-28 request, served here: the principal's entry lives on. */
   principalActive(childKey: string): void;
   close(): Promise<void>;
@@ -157,7 +161,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
       owners.set(sessionId, { owner, until: Date.now() + OWNER_CACHE_MS });
       return forward(req, res, body, owner, refuse, sessionId, path);
     },
-    async servePrincipal(req, res, body, childKey, local, refuse) {
+    async servePrincipal(req, res, body, childKey, local, refuse, path) {
       const key = principalKey(childKey);
       if (refreshed.has(`p:${key}`) && !due(`p:${key}`)) return local();
       if (!directory.healthy) return unreachable(refuse);
@@ -177,7 +181,7 @@ export async function startCluster(opts: ClusterOptions, deps: ClusterDeps): Pro
         return local();
       }
       refreshed.delete(`p:${key}`);
-      return forward(req, res, body, holder, refuse);
+      return forward(req, res, body, holder, refuse, undefined, path);
     },
     principalActive(childKey) {
       const key = principalKey(childKey);

@@ -10,10 +10,11 @@ import type { Capacity } from '../capacity.js';
 import { PROXY_DEFAULTS, type EdgeAuthenticator, type ForwardedClaims, type LegacySseOptions, type ProxyOptions } from '../proxy-options.js';
 import type { SessionOutcome } from '../telemetry/metrics-sink.js';
 import type { AcquirePeer } from '../sessions/session-peer.js';
-import { callerIdentity, identityConfigured, type IdentityOptions } from '../identity/caller-identity.js';
+import { callerIdentity, identityConfigured, type CallerIdentity, type IdentityOptions } from '../identity/caller-identity.js';
 import { LegacySseSessions } from './legacy-sse-sessions.js';
 import { noteRequest, type RequestNote } from '../http/request-log.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { principalChildKey, sharedSessionsKey } from '../identity/child-key.js';
 
 export interface LegacySseEdgeOptions {
   paths: LegacySseOptions;
@@ -34,6 +35,11 @@ export interface LegacySseEdgeOptions {
    * instance is forwarded to it (a balancer without stickiness sends POSTs anywhere).
    */
   cluster?: () => Cluster | undefined;
+  /**
+   * --isolation principal: with a cluster, a new stream is opened on the instance holding its principal's
+   * shared child (placed like a 2025 session's initialize), so one principal has one child in the cluster.
+   */
+  placeByPrincipal?: boolean;
 }
 
 export interface LegacySseEdge {
@@ -75,6 +81,27 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     }
     // The GET is the session's first request: its headers give the child the caller's identity, once.
     const caller = opts.identity && identityConfigured(opts.identity) ? callerIdentity(opts.identity, principal, claims, req.headers, null) : undefined;
+    const cluster = opts.cluster?.();
+    const hop = cluster?.hop(req) ?? 'client';
+    if (hop === 'forged') {
+      log.warn('forwarded request with a wrong cluster secret refused', { transport: 'sse' });
+      throw refusal('CLUSTER_FORGED');
+    }
+    const open = (): Promise<void> => openHere(res, principal, caller, cors, note);
+    if (!cluster || !opts.placeByPrincipal) return open();
+    // The principal's sessions meet on the instance holding its shared child (its own key space, as for /mcp).
+    const key = sharedSessionsKey(caller?.key ?? principalChildKey(principal, {}));
+    if (hop === 'forwarded') {
+      cluster.principalActive(key);
+      return open();
+    }
+    return cluster.servePrincipal(req, res, undefined, key, open, (code) => {
+      if (!res.headersSent) answerRefusal(res, refusal(code), cors);
+    }, req.url);
+  }
+
+  /** A new session with its stream on this instance (recorded in the directory with a cluster). */
+  async function openHere(res: ServerResponse, principal: string | undefined, caller: CallerIdentity | undefined, cors: Record<string, string>, note: RequestNote | undefined): Promise<void> {
     const session = opts.sessions.create(principal, res, caller);
     if (!session) {
       log.warn('session limit reached', { maxSessions: opts.maxSessions, transport: 'sse' });
@@ -183,6 +210,7 @@ export function legacySseEdgeFor(opts: ProxyOptions, paths: LegacySseOptions, wi
     paths, policy: wiring.policy, ...(opts.auth ? { auth: opts.auth } : {}), identity: opts, maxBodyBytes: opts.maxBodyBytes, sessions, logger: opts.logger,
     maxSessions: opts.maxSessions, state: wiring.state, refused: () => wiring.observe('refused'),
     ...(wiring.cluster ? { cluster: wiring.cluster } : {}),
+    placeByPrincipal: opts.isolation === 'principal',
   });
   return { sessions, edge };
 }

@@ -4,7 +4,8 @@ import { clusterHarness } from '../../helpers/cluster-harness.js';
 import { redisGet } from '../../helpers/cluster-run.js';
 import { textOf, waitFor } from '../../helpers/proxy-harness.js';
 import type { ProxyBinary } from '../../helpers/proxy-binary.js';
-import { legacySession, postMessage } from '../../helpers/legacy-sse-wire.js';
+import { legacySession, postMessage, type LegacySseStream } from '../../helpers/legacy-sse-wire.js';
+import { call, openSession } from '../../helpers/raw-http.js';
 
 /**
  * Legacy HTTP+SSE (2024-11-05) clients behind three mcp-proxy instances and a round-robin balancer without
@@ -68,4 +69,27 @@ describe('mcp-proxy --redis-url: legacy SSE sessions behind a balancer without s
     expect(await waitFor(async () => (await redisGet(redis.url, `mcp-proxy:s:${id}`)) === null, 10_000)).toBe(true);
     for (let i = 0; i < 3; i++) expect((await postMessage(messages, { jsonrpc: '2.0', id: 200 + i, method: 'ping' })).status).toBe(404);
   }, 90_000);
+
+  it('--isolation principal: SSE streams opened through different instances meet on the one child of their principal, with its Streamable HTTP sessions', async () => {
+    const { instances, balancer, base } = await cluster(3, ['--isolation', 'principal']);
+    const pidOver = async (stream: LegacySseStream, messages: string, id: number): Promise<string> => {
+      expect((await postMessage(messages, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'pid', arguments: {} } })).status).toBe(202);
+      return textOf((await stream.next((m) => m.id === id)).result);
+    };
+    const a = await legacySession(base); // GET, initialize, initialized: three requests
+    // One more request, so that the next GET lands on another instance than the first one did.
+    expect((await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
+    const b = await legacySession(base);
+    expect(balancer.served[4]).not.toBe(balancer.served[0]); // the two GETs reached two instances
+    const pids = new Set([await pidOver(a.stream, a.messages, 10), await pidOver(b.stream, b.messages, 11)]);
+    const sid = await openSession(balancer.url); // a Streamable HTTP session of the same (anonymous) principal
+    pids.add(textOf((await call(balancer.url, sid, 12, 'pid')).result));
+    expect(pids.size).toBe(1);
+    // One instance holds the child: the others' /healthz count no session of theirs.
+    const counts = await Promise.all(instances.map(async (p) => ((await (await fetch(p.url.replace(/\/mcp$/, '/healthz'), { signal: AbortSignal.timeout(5_000) })).json()) as { sessions: number }).sessions));
+    expect(counts.filter((n) => n > 0)).toHaveLength(1);
+    a.stream.close();
+    b.stream.close();
+  }, 90_000);
 });
+
