@@ -13,7 +13,7 @@ import type { AcquirePeer } from '../sessions/session-peer.js';
 import { callerIdentity, identityConfigured, type CallerIdentity, type IdentityOptions } from '../identity/caller-identity.js';
 import { LegacySseSessions } from './legacy-sse-sessions.js';
 import { noteRequest, type RequestNote } from '../http/request-log.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { Cluster, Hop, Refuse } from '../cluster/cluster.js';
 import { principalChildKey, sharedSessionsKey } from '../identity/child-key.js';
 
 export interface LegacySseEdgeOptions {
@@ -82,11 +82,7 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     // The GET is the session's first request: its headers give the child the caller's identity, once.
     const caller = opts.identity && identityConfigured(opts.identity) ? callerIdentity(opts.identity, principal, claims, req.headers, null) : undefined;
     const cluster = opts.cluster?.();
-    const hop = cluster?.hop(req) ?? 'client';
-    if (hop === 'forged') {
-      log.warn('forwarded request with a wrong cluster secret refused', { transport: 'sse' });
-      throw refusal('CLUSTER_FORGED');
-    }
+    const hop = hopOf(req, cluster);
     const open = (): Promise<void> => openHere(res, principal, caller, cors, note);
     if (!cluster || !opts.placeByPrincipal) return open();
     // The principal's sessions meet on the instance holding its shared child (its own key space, as for /mcp).
@@ -95,9 +91,15 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
       cluster.principalActive(key);
       return open();
     }
-    return cluster.servePrincipal(req, res, undefined, key, open, (code) => {
-      if (!res.headersSent) answerRefusal(res, refusal(code), cors);
-    }, req.url);
+    return cluster.servePrincipal(req, res, undefined, key, open, refuser(res, cors), req.url);
+  }
+
+  /** Where a request comes from: a client, or another instance (secret verified; a wrong one is refused here). */
+  function hopOf(req: IncomingMessage, cluster: Cluster | undefined): Hop {
+    const hop = cluster?.hop(req) ?? 'client';
+    if (hop !== 'forged') return hop;
+    log.warn('forwarded request with a wrong cluster secret refused', { transport: 'sse' });
+    throw refusal('CLUSTER_FORGED');
   }
 
   /** A new session with its stream on this instance (recorded in the directory with a cluster). */
@@ -123,12 +125,8 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     const sessionId = new URL(req.url ?? '/', 'http://localhost').searchParams.get('sessionId');
     if (sessionId === null || sessionId === '') throw refusal('SSE_SESSION_ID_REQUIRED');
     const cluster = opts.cluster?.();
-    // A hop from another instance (secret verified) is served here and never forwarded again (no loops).
-    const hop = cluster?.hop(req) ?? 'client';
-    if (hop === 'forged') {
-      log.warn('forwarded request with a wrong cluster secret refused', { transport: 'sse' });
-      throw refusal('CLUSTER_FORGED');
-    }
+    // A hop from another instance is served here and never forwarded again (no loops).
+    const hop = hopOf(req, cluster);
     const session = opts.sessions.get(sessionId, principal);
     if (!session && !(cluster && hop === 'client')) throw refusal('SESSION_NOT_FOUND');
     if (!isJsonRequest(req.headers['content-type'])) throw refusal('UNSUPPORTED_MEDIA_TYPE');
@@ -144,9 +142,7 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     if (note) noteRequest(note, body, sessionId, principal);
     if (!session) {
       // Another instance's session, or none: the directory says which (its owner answers, or 404/503 here).
-      return cluster!.serveElsewhere(req, res, read.text, sessionId, (code) => {
-        if (!res.headersSent) answerRefusal(res, refusal(code), cors);
-      }, req.url);
+      return cluster!.serveElsewhere(req, res, read.text, sessionId, refuser(res, cors), req.url);
     }
     cluster?.sessionActive(sessionId);
     const messages: unknown[] = Array.isArray(body) ? body : [body];
@@ -214,3 +210,8 @@ export function legacySseEdgeFor(opts: ProxyOptions, paths: LegacySseOptions, wi
   });
   return { sessions, edge };
 }
+
+/** A cluster refusal, answered from the refusal table unless the answer started. */
+const refuser = (res: ServerResponse, cors: Record<string, string>): Refuse => (code) => {
+  if (!res.headersSent) answerRefusal(res, refusal(code), cors);
+};
