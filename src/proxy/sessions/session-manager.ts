@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../shared/logger.js';
 import type { ChildProcess } from '../child/child-process.js';
 import { Capacity } from '../capacity.js';
-import { Reaper } from '../reaper.js';
-import { Session, type SessionCloseCause, type SessionConfig } from './session.js';
+import { Session, type SessionConfig } from './session.js';
+import { SessionTable, type SessionCloseCause } from './session-table.js';
 import type { CallerIdentity } from '../identity/caller-identity.js';
 import { ownChildPeers } from './acquire-peer.js';
 import type { AcquirePeer } from './session-peer.js';
@@ -31,10 +31,9 @@ export function newSessionId(): string {
 
 /** The 2025-era sessions: creation under a limit, lookup bound to the creating principal, idle reaping. */
 export class SessionManager {
-  readonly #sessions = new Map<string, Session>();
   readonly #cfg: SessionManagerConfig;
   readonly #capacity: Capacity;
-  readonly #reaper: Reaper<Session>;
+  readonly #table: SessionTable<Session>;
   /** How a session obtains its peer link: the seam another edge takes to run a child the way sessions do. */
   readonly acquirePeer: AcquirePeer;
 
@@ -42,20 +41,14 @@ export class SessionManager {
     this.#cfg = cfg;
     this.acquirePeer = cfg.acquirePeer ?? ownChildPeers({ child: cfg.session.child, ...(cfg.takeChild ? { takeChild: cfg.takeChild } : {}) });
     this.#capacity = cfg.capacity ?? new Capacity(cfg.maxSessions);
-    this.#capacity.count('sessions', () => this.#sessions.size);
-    this.#reaper = new Reaper({
-      items: () => this.#sessions.values(),
-      idleTimeoutMs: cfg.sessionTimeoutMs,
-      now: () => cfg.session.now(),
-      end: (session, idleMs) => {
-        this.#cfg.logger.info('idle session reaped', { session: session.id.slice(0, 8), idleMs });
-        void session.close('session expired after inactivity', 'reaped');
-      },
+    this.#table = new SessionTable({
+      capacity: this.#capacity, countAs: 'sessions', sessionTimeoutMs: cfg.sessionTimeoutMs, now: () => cfg.session.now(),
+      logger: cfg.logger, ...(cfg.observe ? { observe: cfg.observe } : {}),
     });
   }
 
   get size(): number {
-    return this.#sessions.size;
+    return this.#table.size;
   }
 
   /**
@@ -65,30 +58,19 @@ export class SessionManager {
    */
   create(principal: string | undefined, caller?: CallerIdentity): Session | undefined {
     if (!this.#capacity.hasRoom) return undefined;
-    const session = new Session(newSessionId(), principal, this.#cfg.session, this.acquirePeer, caller);
-    this.#sessions.set(session.id, session);
-    session.onclosed = (s) => {
-      this.#sessions.delete(s.id);
-      this.#cfg.observe?.(s.closeCause ?? 'deleted', s.id);
-    };
-    this.#cfg.observe?.('created', session.id);
-    this.#cfg.logger.info('session started', { session: session.id.slice(0, 8), pid: session.pid, sessions: this.#sessions.size });
-    return session;
+    return this.#table.add(new Session(newSessionId(), principal, this.#cfg.session, this.acquirePeer, caller));
   }
 
   /** The session, only for the principal that created it (another principal must not learn it exists). */
   get(id: string, principal: string | undefined): Session | undefined {
-    const session = this.#sessions.get(id);
-    if (!session || session.closed || session.principal !== principal) return undefined;
-    return session;
+    return this.#table.get(id, principal);
   }
 
-  reap(now = this.#cfg.session.now()): number {
-    return this.#reaper.reap(now);
+  reap(now?: number): number {
+    return this.#table.reap(now);
   }
 
-  async closeAll(reason: string): Promise<void> {
-    this.#reaper.stop();
-    await Promise.all([...this.#sessions.values()].map((s) => s.close(reason, 'shutdown')));
+  closeAll(reason: string): Promise<void> {
+    return this.#table.closeAll(reason);
   }
 }

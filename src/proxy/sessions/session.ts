@@ -14,8 +14,7 @@ import type { AcquirePeer, SessionPeer } from './session-peer.js';
 import { sendJson, toBodylessRequest, writeWebResponse } from '../http/web-bridge.js';
 import type { CallerIdentity } from '../identity/caller-identity.js';
 import { ToolFilterStage, type ToolFilterRules } from '../../relay/tool-filter.js';
-
-export type SessionCloseCause = 'deleted' | 'reaped' | 'crashed' | 'shutdown';
+import type { SessionCloseCause } from './session-table.js';
 
 export interface SessionConfig {
   child: Omit<ChildOptions, 'logger'>;

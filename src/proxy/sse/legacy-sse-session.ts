@@ -6,10 +6,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { ChildExit } from '../child/child-process.js';
 import { describeExit, exitErrorData } from '../child/child-exit.js';
 import type { SessionPeer } from '../sessions/session-peer.js';
-import type { SessionOutcome } from '../telemetry/metrics-sink.js';
-
-/** Why a session ended: its connection closed, idleness, a dead child, shutdown (the metrics' outcomes). */
-export type SessionCloseCause = Exclude<SessionOutcome, 'created' | 'refused'>;
+import type { SessionCloseCause } from '../sessions/session-table.js';
 
 export interface LegacySseSessionConfig {
   /** The server command, for the line that says how a child ended. */

@@ -1,11 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/logger.js';
-import { Capacity } from '../capacity.js';
-import { Reaper } from '../reaper.js';
+import type { Capacity } from '../capacity.js';
 import { newSessionId } from '../sessions/session-manager.js';
 import type { AcquirePeer } from '../sessions/session-peer.js';
 import type { CallerIdentity } from '../identity/caller-identity.js';
-import { LegacySseSession, type LegacySseSessionConfig, type SessionCloseCause } from './legacy-sse-session.js';
+import { LegacySseSession, type LegacySseSessionConfig } from './legacy-sse-session.js';
+import { SessionTable, type SessionCloseCause } from '../sessions/session-table.js';
 
 export interface LegacySseSessionsConfig {
   /** The count under --max-sessions shared with 2025 sessions and principal children (capacity.ts). */
@@ -22,26 +22,19 @@ export interface LegacySseSessionsConfig {
 
 /** The legacy HTTP+SSE sessions: creation under the shared limit, lookup bound to the creating principal, idle reaping. */
 export class LegacySseSessions {
-  readonly #sessions = new Map<string, LegacySseSession>();
   readonly #cfg: LegacySseSessionsConfig;
-  readonly #reaper: Reaper<LegacySseSession>;
+  readonly #table: SessionTable<LegacySseSession>;
 
   constructor(cfg: LegacySseSessionsConfig) {
     this.#cfg = cfg;
-    cfg.capacity.count('sse-sessions', () => this.#sessions.size);
-    this.#reaper = new Reaper({
-      items: () => this.#sessions.values(),
-      idleTimeoutMs: cfg.sessionTimeoutMs,
-      now: () => cfg.session.now(),
-      end: (session, idleMs) => {
-        this.#cfg.logger.info('idle session reaped', { session: session.id.slice(0, 8), idleMs, transport: 'sse' });
-        void session.close('session expired after inactivity', 'reaped');
-      },
+    this.#table = new SessionTable({
+      capacity: cfg.capacity, countAs: 'sse-sessions', sessionTimeoutMs: cfg.sessionTimeoutMs, now: () => cfg.session.now(),
+      logger: cfg.logger, logFields: { transport: 'sse' }, ...(cfg.observe ? { observe: cfg.observe } : {}),
     });
   }
 
   get size(): number {
-    return this.#sessions.size;
+    return this.#table.size;
   }
 
   /**
@@ -53,35 +46,24 @@ export class LegacySseSessions {
     const id = newSessionId();
     const logger = this.#cfg.logger.child({ session: id.slice(0, 8), transport: 'sse' });
     const peer = this.#cfg.acquirePeer({ sessionId: id, principal, logger, ...(caller ? { childEnv: caller.env, childKey: caller.key } : {}) });
-    const session = new LegacySseSession(id, principal, res, peer, { ...this.#cfg.session, logger });
-    this.#sessions.set(id, session);
-    session.onclosed = (s) => {
-      this.#sessions.delete(s.id);
-      this.#cfg.observe?.(s.closeCause ?? 'deleted', s.id);
-    };
-    this.#cfg.observe?.('created', id);
-    this.#cfg.logger.info('session started', { session: id.slice(0, 8), pid: session.pid, transport: 'sse', sessions: this.#sessions.size });
-    return session;
+    return this.#table.add(new LegacySseSession(id, principal, res, peer, { ...this.#cfg.session, logger }));
   }
 
   /** Whether a live session has this id (any principal): which server holds it, for routing only. */
   has(id: string): boolean {
-    return this.#sessions.has(id);
+    return this.#table.has(id);
   }
 
   /** The session, only for the principal that opened it (another principal must not learn it exists). */
   get(id: string, principal: string | undefined): LegacySseSession | undefined {
-    const session = this.#sessions.get(id);
-    if (!session || session.closed || session.principal !== principal) return undefined;
-    return session;
+    return this.#table.get(id, principal);
   }
 
-  reap(now = this.#cfg.session.now()): number {
-    return this.#reaper.reap(now);
+  reap(now?: number): number {
+    return this.#table.reap(now);
   }
 
-  async closeAll(reason: string): Promise<void> {
-    this.#reaper.stop();
-    await Promise.all([...this.#sessions.values()].map((s) => s.close(reason, 'shutdown')));
+  closeAll(reason: string): Promise<void> {
+    return this.#table.closeAll(reason);
   }
 }
