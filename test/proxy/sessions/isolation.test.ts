@@ -31,6 +31,16 @@ async function connect(capabilities: Record<string, unknown> = {}, headers: Reco
   return { client, transport };
 }
 
+/** Two sessions that declared sampling, each answering with its label (A, B), which `seen` records in order. */
+async function twoSamplingSessions(): Promise<{ seen: string[]; a: Awaited<ReturnType<typeof connect>>; b: Awaited<ReturnType<typeof connect>> }> {
+  const seen: string[] = [];
+  const a = await connect({ sampling: {} });
+  const b = await connect({ sampling: {} });
+  sampler(a.client, seen, 'A');
+  sampler(b.client, seen, 'B');
+  return { seen, a, b };
+}
+
 const pidOf = async (client: Client): Promise<number> => Number(textOf(await client.callTool({ name: 'pid', arguments: {} })));
 const sampler = (client: Client, seen: string[], label: string): void => {
   client.setRequestHandler('sampling/createMessage', async (request) => {
@@ -45,11 +55,7 @@ for (const isolation of ['session', 'principal'] as const satisfies readonly Iso
   describe(`--isolation ${isolation}`, () => {
     it('sampling reaches the session whose request asked for it, only if it declared sampling', async () => {
       proxy = await startTestProxy({ isolation });
-      const seen: string[] = [];
-      const a = await connect({ sampling: {} });
-      const b = await connect({ sampling: {} });
-      sampler(a.client, seen, 'A');
-      sampler(b.client, seen, 'B');
+      const { seen, a, b } = await twoSamplingSessions();
       expect(textOf(await b.client.callTool({ name: 'sample', arguments: { prompt: 'q1' } }))).toBe('sampled: B answers q1');
       expect(textOf(await a.client.callTool({ name: 'sample', arguments: { prompt: 'q2' } }))).toBe('sampled: A answers q2');
       expect(seen).toEqual(['B', 'A']);
@@ -64,11 +70,7 @@ for (const isolation of ['session', 'principal'] as const satisfies readonly Iso
 
     it('a server→client request goes to the newest request in flight, across the sessions sharing a child', async () => {
       proxy = await startTestProxy({ isolation });
-      const seen: string[] = [];
-      const a = await connect({ sampling: {} });
-      const b = await connect({ sampling: {} });
-      sampler(a.client, seen, 'A');
-      sampler(b.client, seen, 'B');
+      const { seen, a, b } = await twoSamplingSessions();
       const hang = new AbortController();
       const hanging = a.client.callTool({ name: 'hang', arguments: {} }, { signal: hang.signal }).catch((e: unknown) => e);
       // A's request is in flight (tracked and forwarded in one step) before B's is sent.
@@ -192,11 +194,7 @@ for (const isolation of ['session', 'principal'] as const satisfies readonly Iso
 describe('--isolation principal only', () => {
   it('a modern-only child is adapted once and shared: sampling and progress still reach the right session', async () => {
     proxy = await startTestProxy({ isolation: 'principal', child: { command: process.execPath, args: [MODERN_FIXTURE, '--legacy', 'reject'], env: {}, passEnv: true, baseEnv: process.env, shell: false } });
-    const seen: string[] = [];
-    const a = await connect({ sampling: {} });
-    const b = await connect({ sampling: {} });
-    sampler(a.client, seen, 'A');
-    sampler(b.client, seen, 'B');
+    const { seen, a, b } = await twoSamplingSessions();
     expect(a.client.getServerVersion()?.name).toBe('modern-fixture');
     expect(await pidOf(a.client)).toBe(await pidOf(b.client));
     expect(proxy.lines.filter((l) => l.includes('goes through the era adapter'))).toHaveLength(1);
