@@ -3,6 +3,7 @@ import { isJsonRequest } from './http/json-content-type.js';
 import type { AddressInfo } from 'node:net';
 import { ProxyError } from '../shared/errors.js';
 import { readBody } from './http/body-reader.js';
+import { verifiedHop } from './cluster/verified-hop.js';
 import { checkEdge, corsHeaders, hostAllowListFor, preflightHeaders, type EdgePolicy } from './http/edge-checks.js';
 import { answerRefusal, ProxyRefusal, refusal } from './http/refusals.js';
 import type { ProxyOptions } from './proxy-options.js';
@@ -126,12 +127,8 @@ export async function startProxy(opts: ProxyOptions, modern?: ModernHandler, tun
     if (!caller) return;
     const { principal, claims } = caller;
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') throw refusal('METHOD_NOT_ALLOWED');
-    // A hop from another instance (secret verified) is served here and never forwarded again (no loops).
-    const hop = cluster?.hop(req) ?? 'client';
-    if (hop === 'forged') {
-      log.warn('forwarded request with a wrong cluster secret refused');
-      throw refusal('CLUSTER_FORGED');
-    }
+    // A hop from another instance is served here and never forwarded again (no loops).
+    const hop = verifiedHop(cluster, req, log);
     let body: unknown;
     let raw: string | undefined;
     if (method === 'POST') {

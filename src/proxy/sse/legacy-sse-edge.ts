@@ -13,7 +13,8 @@ import type { AcquirePeer } from '../sessions/session-peer.js';
 import { callerIdentity, identityConfigured, type CallerIdentity, type IdentityOptions } from '../identity/caller-identity.js';
 import { LegacySseSessions } from './legacy-sse-sessions.js';
 import { noteRequest, type RequestNote } from '../http/request-log.js';
-import type { Cluster, Hop, Refuse } from '../cluster/cluster.js';
+import type { Cluster, Refuse } from '../cluster/cluster.js';
+import { verifiedHop } from '../cluster/verified-hop.js';
 import { principalChildKey, sharedSessionsKey } from '../identity/child-key.js';
 
 export interface LegacySseEdgeOptions {
@@ -61,6 +62,9 @@ export interface LegacySseEdge {
  * the body cap (413) and JSON (400). With --redis-url a POST whose session another instance holds is
  * forwarded there (the owner answers it, 202, and the messages go out on the stream it holds).
  */
+/** The log fields of this edge's lines. */
+const SSE = { transport: 'sse' };
+
 export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
   const { paths, logger: log } = opts;
 
@@ -82,7 +86,7 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     // The GET is the session's first request: its headers give the child the caller's identity, once.
     const caller = opts.identity && identityConfigured(opts.identity) ? callerIdentity(opts.identity, principal, claims, req.headers, null) : undefined;
     const cluster = opts.cluster?.();
-    const hop = hopOf(req, cluster);
+    const hop = verifiedHop(cluster, req, log, SSE);
     const open = (): Promise<void> => openHere(res, principal, caller, cors, note);
     if (!cluster || !opts.placeByPrincipal) return open();
     // The principal's sessions meet on the instance holding its shared child (its own key space, as for /mcp).
@@ -94,13 +98,6 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     return cluster.servePrincipal(req, res, undefined, key, open, refuser(res, cors), req.url);
   }
 
-  /** Where a request comes from: a client, or another instance (secret verified; a wrong one is refused here). */
-  function hopOf(req: IncomingMessage, cluster: Cluster | undefined): Hop {
-    const hop = cluster?.hop(req) ?? 'client';
-    if (hop !== 'forged') return hop;
-    log.warn('forwarded request with a wrong cluster secret refused', { transport: 'sse' });
-    throw refusal('CLUSTER_FORGED');
-  }
 
   /** A new session with its stream on this instance (recorded in the directory with a cluster). */
   async function openHere(res: ServerResponse, principal: string | undefined, caller: CallerIdentity | undefined, cors: Record<string, string>, note: RequestNote | undefined): Promise<void> {
@@ -126,7 +123,7 @@ export function createLegacySseEdge(opts: LegacySseEdgeOptions): LegacySseEdge {
     if (sessionId === null || sessionId === '') throw refusal('SSE_SESSION_ID_REQUIRED');
     const cluster = opts.cluster?.();
     // A hop from another instance is served here and never forwarded again (no loops).
-    const hop = hopOf(req, cluster);
+    const hop = verifiedHop(cluster, req, log, SSE);
     const session = opts.sessions.get(sessionId, principal);
     if (!session && !(cluster && hop === 'client')) throw refusal('SESSION_NOT_FOUND');
     if (!isJsonRequest(req.headers['content-type'])) throw refusal('UNSUPPORTED_MEDIA_TYPE');
