@@ -107,6 +107,17 @@ describe('mcp-proxy --config: many servers on one listener', () => {
     await openSession(bare.url);
   }, 30_000);
 
+  it('--endpoint with --config, by flag or by MCP_PROXY_ENDPOINT, is a usage error (exit 2) naming where the servers are', async () => {
+    const file = writeConfig({ alpha: fixtureServer('alpha') });
+    const flag = await runBinary(['--port', '0', '--config', file, '--endpoint', '/x'], { env: cleanEnv() });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('--endpoint does not apply with --config');
+    expect(flag.stderr).toContain('/servers/<name>/mcp');
+    const variable = await runBinary(['--port', '0', '--config', file], { env: cleanEnv({ MCP_PROXY_ENDPOINT: '/x' }) });
+    expect(variable.code).toBe(2);
+    expect(variable.stderr).toContain('--endpoint does not apply with --config');
+  }, 30_000);
+
   it('refuses to start on a bad file, with one line naming the entry and the key (exit 2)', async () => {
     const run = async (servers: Record<string, unknown>): Promise<{ code: number | null; stderr: string }> => runBinary(['--port', '0', '--config', writeConfig(servers)], { env: cleanEnv({ MCP_PROXY_LOG_FORMAT: 'json' }) });
     const unset = await run({ alpha: fixtureServer('alpha', { env: { TOKEN: '${NOT_SET_ANYWHERE}' } }) });
