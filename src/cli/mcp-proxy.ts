@@ -127,6 +127,8 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   }
   const logger = makeLogger(cli, proc.stderr);
   let proxy: RunningProxy;
+  /** The `listening` line: written once the signal handlers are in place (a signal right after it is handled). */
+  let announce = (): void => undefined;
   let reload: (() => void) | undefined;
   try {
     let options = await toProxyOptions(cli, logger, proc, childBase);
@@ -173,7 +175,8 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
       printProxySummary(proc.stderr as NodeJS.WriteStream, { url: proxy.url, command: described, maxSessions: options.maxSessions, sessionTimeoutS: cli.sessionTimeout, protection: protectionLabel(cli), version: options.version });
     }
     const sseUrl = options.legacySse && cli.config === undefined ? new URL(options.legacySse.endpoint, proxy.url).href : undefined;
-    logger.info('listening', { url: proxy.url, ...(sseUrl ? { sse: sseUrl } : {}), command: described, protection: protectionLabel(cli), ...(servers ? { servers } : {}) });
+    const url = proxy.url;
+    announce = () => logger.info('listening', { url, ...(sseUrl ? { sse: sseUrl } : {}), command: described, protection: protectionLabel(cli), ...(servers ? { servers } : {}) });
   } catch (error) {
     const described = describeProxyStartError(error, cli);
     logger.error(described.message, described.fields);
@@ -215,6 +218,8 @@ export async function runProxy(proc: ProxyProcess): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) proc.onSignal(signal, () => stop(signal));
   // With --config, SIGHUP re-reads the file; without it, SIGHUP stops the proxy as before.
   proc.onSignal('SIGHUP', () => (reload ? reload() : stop('SIGHUP')));
+  // Whoever waits for this line may signal at once: until a handler is installed, SIGHUP would kill the process.
+  announce();
 }
 
 export function main(): Promise<void> {
